@@ -1,0 +1,68 @@
+"""Storage backends, by name. Optional ones are imported only when asked for."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Union
+
+from ..errors import ConfigurationError
+from .base import BaseCache, BaseStorage, DictStorage
+from .memory import MemoryCache
+from .sqlite import SQLiteCache
+
+__all__ = [
+    'BACKEND_CLASSES',
+    'BaseCache',
+    'BaseStorage',
+    'DictStorage',
+    'MemoryCache',
+    'SQLiteCache',
+    'init_backend',
+]
+
+#: Backend name -> "module:class". Modules with optional dependencies load on first use.
+BACKEND_CLASSES: dict[str, str] = {
+    'memory': 'requests_cache.backends.memory:MemoryCache',
+    'sqlite': 'requests_cache.backends.sqlite:SQLiteCache',
+}
+
+
+def backend_class(name: str) -> type[BaseCache]:
+    """Import and return the backend class registered under ``name``.
+
+    Raises:
+        ConfigurationError: No backend has that name.
+    """
+    if name not in BACKEND_CLASSES:
+        raise ConfigurationError(
+            f'backend={name!r} is not valid; allowed: {sorted(BACKEND_CLASSES)} '
+            'or a BaseCache instance'
+        )
+    module_name, _, class_name = BACKEND_CLASSES[name].partition(':')
+    return getattr(importlib.import_module(module_name), class_name)  # type: ignore[no-any-return]
+
+
+def init_backend(
+    cache_name: str, backend: Union[None, str, BaseCache] = None, **kwargs: Any
+) -> BaseCache:
+    """Resolve the ``backend=`` argument into a cache object.
+
+    Args:
+        cache_name: Passed to the backend as its location.
+        backend: A backend name, an instance (used as is), or None for SQLite.
+        kwargs: Backend keyword arguments.
+
+    Raises:
+        ConfigurationError: Unknown backend name, or arguments given with an instance.
+    """
+    if isinstance(backend, BaseCache):
+        if kwargs:
+            BaseCache.check_kwargs(kwargs)
+        return backend
+    if backend is not None and not isinstance(backend, str):
+        raise ConfigurationError(
+            f'backend={backend!r} is not valid; allowed: a backend name or a BaseCache instance'
+        )
+    cls = backend_class(backend or 'sqlite')
+    return cls(cache_name, **kwargs)
+

@@ -1,0 +1,176 @@
+"""Cache keys: turn a request into a stable, versioned key, and redact what must not be stored.
+
+Key format, version 1 (``KEY_VERSION``): the hex BLAKE2b-128 digest of these parts joined by NUL
+bytes, each UTF-8 encoded:
+
+1. ``rc-key/1``
+2. the method, upper-cased
+3. the normalized URL: url-normalize (lower-case scheme and host, default port removed, escapes
+   normalized), fragment dropped, ignored query parameters removed, query parameters sorted
+4. the normalized body: JSON objects with keys sorted and ignored keys removed, form bodies with
+   fields sorted and ignored fields removed, anything else byte for byte
+5. ``verify=True`` or ``verify=False`` (TLS verification on or off)
+6. with ``match_headers``, one ``name:value`` part per matched header, names lower-cased, sorted
+
+A change to any rule above gets a new version, so keys written by one release keep matching in the
+next one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Any, Optional, Union
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
+
+from url_normalize import url_normalize
+
+__all__ = [
+    'KEY_VERSION',
+    'create_key',
+    'matched_headers',
+    'normalize_body',
+    'normalize_url',
+    'redact_body',
+    'redact_headers',
+    'redact_url',
+]
+
+logger = logging.getLogger(__name__)
+
+KEY_VERSION = 'rc-key/1'
+Body = Union[bytes, str, None]
+
+
+def create_key(
+    method: str,
+    url: str,
+    body: Body = None,
+    headers: Optional[Mapping[str, str]] = None,
+    ignored_parameters: Iterable[str] = (),
+    match_headers: Union[bool, Iterable[str]] = False,
+    verify: object = True,
+) -> str:
+    """Build the cache key for a request (see the module docstring for the format).
+
+    Args:
+        method: HTTP method.
+        url: Full request URL.
+        body: Request body, if any.
+        headers: Request headers (their Content-Type selects body normalization).
+        ignored_parameters: Names to leave out of the URL, body and matched headers.
+        match_headers: True to match all headers, or the names of the headers to match.
+        verify: The request's ``verify`` argument; only its truth value counts.
+    """
+    headers = headers or {}
+    ignored = frozenset(ignored_parameters)
+    parts = [
+        KEY_VERSION.encode(),
+        method.upper().encode(),
+        normalize_url(url, ignored).encode(),
+        normalize_body(body, _content_type(headers), ignored),
+        b'verify=True' if verify else b'verify=False',
+    ]
+    parts += [f'{k}:{v}'.encode() for k, v in matched_headers(headers, match_headers, ignored)]
+    return hashlib.blake2b(b'\0'.join(parts), digest_size=16).hexdigest()
+
+
+@lru_cache(maxsize=4096)
+def normalize_url(url: str, ignored_parameters: frozenset[str] = frozenset()) -> str:
+    """Normalize a URL for keying: see the module docstring. Memoized: keys repeat."""
+    normalized = url_normalize(url) or url
+    scheme, netloc, path, query, _fragment = urlsplit(normalized)
+    pairs = [p for p in query.split('&') if p and _param_name(p) not in ignored_parameters]
+    return urlunsplit((scheme, netloc, path, '&'.join(sorted(pairs)), ''))
+
+
+def redact_url(url: str, ignored_parameters: Iterable[str]) -> str:
+    """Remove ignored query parameters and userinfo from a URL, keeping everything else as is."""
+    ignored = frozenset(ignored_parameters)
+    scheme, netloc, path, query, fragment = urlsplit(url)
+    netloc = netloc.rpartition('@')[2]
+    kept = [p for p in query.split('&') if p and _param_name(p) not in ignored]
+    return urlunsplit((scheme, netloc, path, '&'.join(kept), fragment))
+
+
+def _param_name(pair: str) -> str:
+    return unquote_plus(pair.split('=', 1)[0])
+
+
+def normalize_body(body: Body, content_type: str, ignored_parameters: frozenset[str]) -> bytes:
+    """Normalize a request body for keying: see the module docstring."""
+    if not body:
+        return b''
+    raw = body.encode('utf-8') if isinstance(body, str) else body
+    if 'json' in content_type:
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            return raw
+        if isinstance(data, dict):
+            data = {k: v for k, v in data.items() if k not in ignored_parameters}
+        return json.dumps(data, sort_keys=True, separators=(',', ':')).encode()
+    if 'x-www-form-urlencoded' in content_type:
+        # surrogateescape: an escape that is not UTF-8 (%FF) must not decode to U+FFFD, or
+        # 'a=%FF' and 'a=%FE' would share a key; valid UTF-8 normalizes exactly as before.
+        pairs = parse_qsl(raw.decode('latin-1'), keep_blank_values=True, errors='surrogateescape')
+        kept = sorted((k, v) for k, v in pairs if k not in ignored_parameters)
+        return urlencode(kept, errors='surrogateescape').encode('latin-1')
+    return raw
+
+
+def redact_body(body: Body, content_type: str, ignored_parameters: Iterable[str]) -> Body:
+    """Remove ignored fields from a JSON or form body; other bodies are returned unchanged."""
+    ignored = frozenset(ignored_parameters)
+    if not body or not ignored:
+        return body
+    raw = body.encode('utf-8') if isinstance(body, str) else body
+    if 'json' in content_type:
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            return body
+        if isinstance(data, dict) and ignored & set(data):
+            return json.dumps({k: v for k, v in data.items() if k not in ignored}).encode()
+        return body
+    if 'x-www-form-urlencoded' in content_type:
+        # Drop whole fields and keep the others byte for byte: re-encoding would change the
+        # stored body (escapes, non-ASCII bytes) even when nothing was ignored.
+        text = raw.decode('latin-1')
+        pairs = text.split('&')
+        kept = [p for p in pairs if _param_name(p) not in ignored]
+        if len(kept) == len(pairs):
+            return body
+        redacted = '&'.join(kept)
+        return redacted if isinstance(body, str) and body == text else redacted.encode('latin-1')
+    return body
+
+
+def redact_headers(headers: Mapping[str, str], ignored_parameters: Iterable[str]) -> dict[str, str]:
+    """A copy of ``headers`` without the ignored ones (names compared case-insensitively)."""
+    ignored = {name.lower() for name in ignored_parameters}
+    return {k: v for k, v in headers.items() if k.lower() not in ignored}
+
+
+def matched_headers(
+    headers: Mapping[str, Any],
+    match_headers: Union[bool, Iterable[str]],
+    ignored_parameters: Iterable[str] = (),
+) -> list[tuple[str, str]]:
+    """The sorted ``(lower-case name, stripped value)`` pairs that a key matches on."""
+    if not match_headers:
+        return []
+    ignored = {name.lower() for name in ignored_parameters}
+    lowered = {str(k).lower(): str(v).strip() for k, v in headers.items()}
+    names = lowered if match_headers is True else [str(n).lower() for n in match_headers]  # type: ignore[union-attr]
+    return sorted((n, lowered.get(n, '')) for n in set(names) if n not in ignored)
+
+
+def _content_type(headers: Mapping[str, Any]) -> str:
+    for name, value in headers.items():
+        if name.lower() == 'content-type':
+            return str(value).lower()
+    return ''

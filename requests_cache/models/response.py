@@ -1,0 +1,148 @@
+"""`CachedResponse`: a real `requests.Response` rebuilt from storage, plus cache metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any, Optional
+
+from requests import Response
+from requests.structures import CaseInsensitiveDict
+
+from .raw import CachedHTTPResponse, HTTPHeaderDict
+from .request import CachedRequest
+
+__all__ = ['CachedResponse', 'HeaderPairs', 'add_cache_attributes', 'utcnow']
+
+HeaderPairs = Sequence[tuple[str, str]]
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC datetime."""
+    return datetime.now(timezone.utc)
+
+
+def add_cache_attributes(
+    response: Response,
+    *,
+    cache_key: str = '',
+    created_at: Optional[datetime] = None,
+    expires: Optional[datetime] = None,
+) -> None:
+    """Give a response from the network the same cache attributes a `CachedResponse` has.
+
+    The attributes are plain values here (``from_cache`` is False), so code can read them on any
+    response a `CachedSession` returns without checking its type.
+    """
+    response.from_cache = False  # type: ignore[attr-defined]
+    response.cache_key = cache_key  # type: ignore[attr-defined]
+    response.created_at = created_at or utcnow()  # type: ignore[attr-defined]
+    response.expires = expires  # type: ignore[attr-defined]
+    response.is_expired = False  # type: ignore[attr-defined]
+    response.revalidated = False  # type: ignore[attr-defined]
+
+
+class CachedResponse(Response):
+    """A response served from the cache.
+
+    It is a `requests.Response`, so everything written against ``requests`` works with it. The
+    body is fully loaded; ``stream=True``, ``iter_content()`` and ``raw.read()`` read from memory.
+
+    Attributes:
+        from_cache: Always True for a response served from the cache.
+        cache_key: The key it is stored under.
+        created_at: When the origin's response was received (aware UTC).
+        expires: When it stops being fresh (aware UTC), or None for never.
+        revalidated: True if the origin confirmed it with a 304 during this request.
+        request_time: When the request that produced it was sent (aware UTC).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.from_cache = True
+        self.cache_key = ''
+        self.created_at: datetime = utcnow()
+        self.request_time: datetime = self.created_at
+        self.expires: Optional[datetime] = None
+        self.revalidated = False
+        self._content_consumed = True
+        self._content = b''
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        url: str,
+        status_code: int,
+        reason: Optional[str],
+        headers: Iterable[tuple[str, str]],
+        body: bytes,
+        encoding: Optional[str] = None,
+        elapsed: float = 0.0,
+        version: int = 11,
+        request: Optional[CachedRequest] = None,
+        history: Sequence[CachedResponse] = (),
+        created_at: Optional[datetime] = None,
+        request_time: Optional[datetime] = None,
+        expires: Optional[datetime] = None,
+        cache_key: str = '',
+    ) -> CachedResponse:
+        """Assemble a cached response from stored fields.
+
+        ``headers`` is a list of pairs that may repeat a name; ``response.headers`` joins repeats
+        with ", " the way ``requests`` does, and ``raw.headers`` keeps them apart.
+        """
+        response = cls()
+        raw_headers = HTTPHeaderDict()
+        for name, value in headers:
+            raw_headers.add(name, value)
+        response.headers = CaseInsensitiveDict(raw_headers)
+        response.raw = CachedHTTPResponse(body, raw_headers, status_code, reason, version, url)
+        response._content = body
+        response.url = url
+        response.status_code = status_code
+        response.reason = reason  # type: ignore[assignment]
+        response.encoding = encoding
+        response.elapsed = timedelta(seconds=elapsed)
+        response.request = request or CachedRequest(url=url)  # type: ignore[assignment]
+        response.history = list(history)  # type: ignore[arg-type]
+        response.created_at = created_at or utcnow()
+        response.request_time = request_time or response.created_at
+        response.expires = expires
+        response.cache_key = cache_key
+        return response
+
+    @property
+    def is_expired(self) -> bool:
+        """True once ``expires`` has passed."""
+        return self.expires is not None and utcnow() >= self.expires
+
+    @property
+    def ttl(self) -> Optional[int]:
+        """Seconds until expiry (negative when expired), or None for never."""
+        if self.expires is None:
+            return None
+        return int((self.expires - utcnow()).total_seconds())
+
+    @property
+    def size(self) -> int:
+        """Body size in bytes."""
+        return len(self._content or b'')
+
+    def __getstate__(self) -> dict[str, Any]:
+        # requests.Response pickles only its __attrs__; keep ours too (for the pickle serializer).
+        state = super().__getstate__()
+        for name in ('from_cache', 'cache_key', 'created_at', 'request_time', 'expires'):
+            state[name] = getattr(self, name)
+        state['revalidated'] = self.revalidated
+        return state
+
+    def __repr__(self) -> str:
+        expires = self.expires.isoformat() if self.expires else 'never'
+        return (
+            f'<CachedResponse [{self.status_code}] {self.url} '
+            f'created={self.created_at.isoformat()} expires={expires}>'
+        )
+
+    def __str__(self) -> str:
+        return repr(self)

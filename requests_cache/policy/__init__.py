@@ -1,0 +1,48 @@
+"""The sans-I/O caching policy: pure functions over headers, stored times, settings and ``now``.
+
+Nothing in this package reads the clock or imports ``requests``, ``urllib3``, the session, the
+backends or the serializers; every rule can be tested with a dict of headers and a datetime.
+"""
+
+from .expiration import DO_NOT_CACHE, EXPIRE_IMMEDIATELY, NEVER_EXPIRE, ExpireAfter
+from .lookup import decide, may_serve_stale_on_error
+from .model import (
+    Decision,
+    DontStore,
+    Fetch,
+    NotCached,
+    RequestFacts,
+    Revalidate,
+    Serve,
+    Store,
+    StoreDecision,
+    StoredFacts,
+)
+from .settings import CacheSettings, RequestOptions
+from .storing import may_store, resolve_expire_after
+from .validation import conditional_headers, freshen_headers
+
+__all__ = [
+    'DO_NOT_CACHE',
+    'EXPIRE_IMMEDIATELY',
+    'NEVER_EXPIRE',
+    'CacheSettings',
+    'Decision',
+    'DontStore',
+    'ExpireAfter',
+    'Fetch',
+    'NotCached',
+    'RequestFacts',
+    'RequestOptions',
+    'Revalidate',
+    'Serve',
+    'Store',
+    'StoreDecision',
+    'StoredFacts',
+    'conditional_headers',
+    'decide',
+    'freshen_headers',
+    'may_serve_stale_on_error',
+    'may_store',
+    'resolve_expire_after',
+]

@@ -1,0 +1,276 @@
+"""Session settings and per-request options: validated once, then frozen.
+
+A per-request override never mutates the session's settings; it makes a new value with
+`CacheSettings.replace`. Two sessions sharing one backend never see each other's settings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Union
+
+from ..errors import ConfigurationError, UnknownSettingError
+from .expiration import (
+    ExpireAfter,
+    Special,
+    UrlPattern,
+    parse_expire_after,
+    parse_urls_expire_after,
+)
+
+__all__ = [
+    'DEFAULT_ALLOWABLE_CODES',
+    'DEFAULT_IGNORED_PARAMETERS',
+    'DEPRECATED_SETTINGS',
+    'CacheSettings',
+    'RequestOptions',
+    'closest_name',
+    'split_kwargs',
+]
+
+DEFAULT_ALLOWABLE_CODES = (200,)
+DEFAULT_ALLOWABLE_METHODS = ('GET', 'HEAD')
+#: Credentials that never belong in a cache key or on disk. Narrow on purpose: a name like
+#: ``token`` is often a pagination cursor, and ignoring it would serve the wrong page.
+DEFAULT_IGNORED_PARAMETERS = (
+    'Authorization',
+    'Proxy-Authorization',
+    'X-API-Key',
+    'X-Auth-Token',
+    'X-API-Token',
+    'X-Access-Token',
+    'Cookie',
+    'access_token',
+    'api_key',
+    'apikey',
+)
+#: requests-cache 0.6 names, still accepted with a DeprecationWarning.
+DEPRECATED_SETTINGS = {
+    'old_data_on_error': 'stale_if_error',
+    'include_get_headers': 'match_headers',
+}
+
+StaleSetting = Union[bool, ExpireAfter]
+
+
+@dataclass(frozen=True)
+class CacheSettings:
+    """Everything that decides how a session caches. Build with `from_kwargs`; frozen after.
+
+    Attributes:
+        expire_after: Lifetime of responses without freshness headers (or of all responses when
+            ``cache_control`` is off).
+        urls_expire_after: Ordered ``(pattern, expire_after)`` rules; the first match wins.
+        cache_control: Follow RFC 9111 response and request headers.
+        allowable_codes: Status codes that may be stored; None means the default: ``(200,)``
+            without ``cache_control``, any status with explicit freshness with it.
+        allowable_methods: Methods whose responses may be stored.
+        ignored_parameters: Header, query and body parameter names left out of cache keys and
+            removed from stored requests.
+        match_headers: True to vary keys on all request headers, or the names to vary on.
+        filter_fn: A response predicate; False means "do not store".
+        key_fn: Replaces the built-in key function.
+        stale_if_error: Serve stale data when the origin fails; a value bounds the staleness.
+        stale_while_revalidate: Serve stale data while refreshing; a value bounds the window.
+        always_revalidate: Revalidate every stored response that has a validator, even if fresh.
+        read_only: Read from the cache but never write to it.
+    """
+
+    expire_after: ExpireAfter = Special.NEVER_EXPIRE
+    urls_expire_after: tuple[tuple[UrlPattern, ExpireAfter], ...] = ()
+    cache_control: bool = False
+    allowable_codes: Optional[tuple[int, ...]] = None
+    allowable_methods: tuple[str, ...] = DEFAULT_ALLOWABLE_METHODS
+    ignored_parameters: tuple[str, ...] = DEFAULT_IGNORED_PARAMETERS
+    match_headers: Union[bool, tuple[str, ...]] = False
+    filter_fn: Optional[Callable[[Any], bool]] = field(default=None, compare=False)
+    key_fn: Optional[Callable[..., str]] = field(default=None, compare=False)
+    stale_if_error: StaleSetting = False
+    stale_while_revalidate: StaleSetting = False
+    always_revalidate: bool = False
+    read_only: bool = False
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """The keyword names this class accepts."""
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    @classmethod
+    def from_kwargs(cls, **kwargs: Any) -> CacheSettings:
+        """Validate keyword arguments as a user writes them into a `CacheSettings`.
+
+        Raises:
+            UnknownSettingError: A keyword is not a setting.
+            ConfigurationError: A value is not allowed; the message says what is.
+        """
+        kwargs = rename_deprecated(kwargs)
+        unknown = set(kwargs) - set(cls.names())
+        if unknown:
+            name = sorted(unknown)[0]
+            raise UnknownSettingError(_unknown_message(name, cls.names()))
+        return cls(**{name: _VALIDATORS[name](value, name) for name, value in kwargs.items()})
+
+    def replace(self, **changes: Any) -> CacheSettings:
+        """Return a copy with some settings changed (validated like `from_kwargs`)."""
+        changes = rename_deprecated(changes)
+        validated = CacheSettings.from_kwargs(**changes)
+        return dataclasses.replace(self, **{k: getattr(validated, k) for k in changes})
+
+    def stores_code(self, status: int, has_explicit_freshness: bool = False) -> bool:
+        """Whether a response with this status may be stored under these settings."""
+        if self.allowable_codes is not None:
+            return status in self.allowable_codes
+        if self.cache_control and has_explicit_freshness:
+            return True
+        return status in DEFAULT_ALLOWABLE_CODES
+
+
+@dataclass(frozen=True)
+class RequestOptions:
+    """Options for one request, passed to any verb method or to ``send()``.
+
+    Attributes:
+        expire_after: Overrides every other expiration rule for this response.
+        only_if_cached: Never touch the network; a miss is a 504 with an empty body.
+        refresh: Revalidate the stored response with the origin before using it.
+        force_refresh: Ignore the stored response; fetch and overwrite it.
+    """
+
+    expire_after: Optional[ExpireAfter] = None
+    only_if_cached: bool = False
+    refresh: bool = False
+    force_refresh: bool = False
+
+    @classmethod
+    def from_kwargs(
+        cls,
+        expire_after: object = None,
+        only_if_cached: object = False,
+        refresh: object = False,
+        force_refresh: object = False,
+    ) -> RequestOptions:
+        """Validate per-request options.
+
+        Raises:
+            ConfigurationError: ``expire_after`` is invalid or a flag is not a bool.
+        """
+        flags = {
+            'only_if_cached': only_if_cached,
+            'refresh': refresh,
+            'force_refresh': force_refresh,
+        }
+        for name, value in flags.items():
+            _bool(value, name)
+        parsed = None if expire_after is None else parse_expire_after(expire_after)
+        return cls(parsed, bool(only_if_cached), bool(refresh), bool(force_refresh))
+
+
+def rename_deprecated(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Map requests-cache 0.6 setting names to their new names, warning once per call."""
+    renamed = dict(kwargs)
+    for old, new in DEPRECATED_SETTINGS.items():
+        if old in renamed:
+            warnings.warn(
+                f'{old!r} is deprecated; use {new!r} instead', DeprecationWarning, stacklevel=4
+            )
+            renamed.setdefault(new, renamed.pop(old))
+            renamed.pop(old, None)
+    return renamed
+
+
+def split_kwargs(kwargs: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split keyword arguments into (settings, everything else)."""
+    setting_names = set(CacheSettings.names()) | set(DEPRECATED_SETTINGS)
+    settings = {k: v for k, v in kwargs.items() if k in setting_names}
+    others = {k: v for k, v in kwargs.items() if k not in setting_names}
+    return settings, others
+
+
+def closest_name(name: str, valid: Iterable[str]) -> Optional[str]:
+    """The valid name most like ``name``, if any is close."""
+    matches = difflib.get_close_matches(name, list(valid), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _unknown_message(name: str, valid: Iterable[str]) -> str:
+    suggestion = closest_name(name, valid)
+    hint = f'; did you mean {suggestion!r}?' if suggestion else ''
+    return f'unexpected keyword argument {name!r}{hint}'
+
+
+def _bool(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigurationError(f'{name}={value!r} is not valid; allowed: True or False')
+    return value
+
+
+def _codes(value: object, name: str) -> Optional[tuple[int, ...]]:
+    if value is None:
+        return None
+    items = _sequence(value, name, 'an iterable of HTTP status codes (ints 100-599)')
+    if not all(isinstance(c, int) and not isinstance(c, bool) and 100 <= c <= 599 for c in items):
+        raise ConfigurationError(
+            f'{name}={value!r} is not valid; allowed: an iterable of HTTP status codes (100-599)'
+        )
+    return tuple(items)
+
+
+def _methods(value: object, name: str) -> tuple[str, ...]:
+    items = _sequence(value, name, 'an iterable of HTTP method names')
+    if not all(isinstance(m, str) and m.strip() for m in items):
+        raise ConfigurationError(f'{name}={value!r} is not valid; allowed: HTTP method names')
+    return tuple(m.upper() for m in items)
+
+
+def _names(value: object, name: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = _sequence(value, name, 'an iterable of parameter or header names')
+    if not all(isinstance(n, str) for n in items):
+        raise ConfigurationError(f'{name}={value!r} is not valid; allowed: names as strings')
+    return tuple(items)
+
+
+def _match_headers(value: object, name: str) -> Union[bool, tuple[str, ...]]:
+    if isinstance(value, bool):
+        return value
+    return _names(value, name)
+
+
+def _callable(value: object, name: str) -> Optional[Callable[..., Any]]:
+    if value is not None and not callable(value):
+        raise ConfigurationError(f'{name}={value!r} is not valid; allowed: a callable or None')
+    return value  # type: ignore[return-value]
+
+
+def _stale(value: object, name: str) -> StaleSetting:
+    if isinstance(value, bool):
+        return value
+    return parse_expire_after(value, name)
+
+
+def _sequence(value: object, name: str, allowed: str) -> tuple[Any, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ConfigurationError(f'{name}={value!r} is not valid; allowed: {allowed}')
+    return tuple(value)
+
+
+_VALIDATORS: dict[str, Callable[[Any, str], Any]] = {
+    'expire_after': parse_expire_after,
+    'urls_expire_after': lambda value, _: parse_urls_expire_after(value),
+    'cache_control': _bool,
+    'allowable_codes': _codes,
+    'allowable_methods': _methods,
+    'ignored_parameters': _names,
+    'match_headers': _match_headers,
+    'filter_fn': _callable,
+    'key_fn': _callable,
+    'stale_if_error': _stale,
+    'stale_while_revalidate': _stale,
+    'always_revalidate': _bool,
+    'read_only': _bool,
+}

@@ -1,0 +1,124 @@
+"""The stored shape of a response: `CachedResponse` <-> a dict of plain values.
+
+Every format starts from this dict, so a JSON, YAML, BSON or binary blob holds the same fields:
+
+=================  ==========================================================================
+``url``            final URL (str)
+``status``         status code (int)
+``reason``         reason phrase (str or None)
+``headers``        list of ``[name, value]`` pairs, repeats kept apart, in received order
+``body``           body bytes, already decoded from any Content-Encoding
+``encoding``       text encoding from Content-Type (str or None)
+``elapsed``        seconds the origin took (float)
+``version``        HTTP version as urllib3 reports it (int, 11 for HTTP/1.1)
+``created_at``     when the response was received (float, Unix time)
+``request_time``   when the request was sent (float, Unix time)
+``expires``        absolute expiry (float, Unix time) or None for never
+``request``        ``{'method', 'url', 'headers', 'body'}`` of the (redacted) request
+``history``        redirect responses, each in this same shape without ``history``
+=================  ==========================================================================
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from requests.structures import CaseInsensitiveDict
+
+from ..models import CachedRequest, CachedResponse
+
+__all__ = ['DecodeError', 'entry_to_response', 'response_to_entry']
+
+
+class DecodeError(ValueError):
+    """A stored blob could not be turned back into a response (corrupt, foreign or old)."""
+
+
+def response_to_entry(response: CachedResponse, with_history: bool = True) -> dict[str, Any]:
+    """Flatten a `CachedResponse` into the stored dict shape (see the module docstring)."""
+    request = response.request
+    entry = {
+        'url': response.url,
+        'status': response.status_code,
+        'reason': response.reason,
+        'headers': [[k, v] for k, v in response.raw.headers.items()],
+        'body': response._content or b'',
+        'encoding': response.encoding,
+        'elapsed': response.elapsed.total_seconds(),
+        'version': getattr(response.raw, 'version', 11),
+        'created_at': response.created_at.timestamp(),
+        'request_time': response.request_time.timestamp(),
+        'expires': response.expires.timestamp() if response.expires else None,
+        'request': {
+            'method': request.method,
+            'url': request.url,
+            'headers': [[k, v] for k, v in request.headers.items()],
+            'body': request.body,
+        },
+    }
+    if with_history:
+        entry['history'] = [response_to_entry(r, with_history=False) for r in response.history]
+    return entry
+
+
+def entry_to_response(entry: Any, cache_key: str = '') -> CachedResponse:
+    """Rebuild a `CachedResponse` from the stored dict shape.
+
+    Raises:
+        DecodeError: The value does not have the stored shape.
+    """
+    try:
+        return _build(entry, cache_key, entry.get('history', ()))
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+        raise DecodeError(f'stored entry has the wrong shape: {exc!r}') from exc
+
+
+def _build(entry: dict[str, Any], cache_key: str, history: Any) -> CachedResponse:
+    body = entry['body']
+    status = entry['status']
+    if not isinstance(body, bytes) or not isinstance(status, int):
+        raise TypeError('body must be bytes and status an int')
+    stored_request = entry['request']
+    request = CachedRequest(
+        method=_str(stored_request['method']),
+        url=_str(stored_request['url']),
+        headers=CaseInsensitiveDict(_pairs(stored_request['headers'])),
+        body=stored_request['body'],
+    )
+    return CachedResponse.build(
+        url=_str(entry['url']),
+        status_code=status,
+        reason=entry['reason'],
+        headers=_pairs(entry['headers']),
+        body=body,
+        encoding=entry['encoding'],
+        elapsed=float(entry['elapsed']),
+        version=int(entry['version']),
+        request=request,
+        history=[_build(hop, '', ()) for hop in history],
+        created_at=_time(entry['created_at']),
+        request_time=_time(entry['request_time']),
+        expires=_optional_time(entry['expires']),
+        cache_key=cache_key,
+    )
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f'expected a string, got {type(value).__name__}')
+    return value
+
+
+def _pairs(value: Any) -> list[tuple[str, str]]:
+    return [(_str(k), _str(v)) for k, v in value]
+
+
+def _time(value: Any) -> datetime:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise TypeError('timestamps must be numbers')
+    return datetime.fromtimestamp(value, timezone.utc)
+
+
+def _optional_time(value: Optional[float]) -> Optional[datetime]:
+    return None if value is None else _time(value)

@@ -1,0 +1,504 @@
+"""`CachedSession`: a `requests.Session` that answers from a cache when it may.
+
+This module is the imperative shell around the pure policy core: it is the only place that calls
+the network, reads the clock for a decision, or writes to a backend. ``send()`` reads as the data
+flow: key, lookup, decision, then serve, revalidate or fetch-and-store.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Callable, Optional, Union
+
+import requests
+from requests import PreparedRequest, Response
+from requests.hooks import dispatch_hook
+from requests.structures import CaseInsensitiveDict
+
+from . import keys, policy
+from .backends import BaseCache, init_backend
+from .errors import ConfigurationError
+from .models import CachedHTTPResponse, CachedRequest, CachedResponse, add_cache_attributes, utcnow
+from .policy import CacheSettings, RequestFacts, RequestOptions, StoredFacts
+from .policy.expiration import ExpireAfterInput, UrlPattern
+from .policy.settings import DEFAULT_IGNORED_PARAMETERS, split_kwargs
+from .serializers import SerializerPipeline
+
+__all__ = ['ALL_SESSIONS', 'CacheMixin', 'CachedSession', 'disabled_for']
+
+logger = logging.getLogger(__name__)
+
+#: The one channel per-request options travel through from ``request()`` to ``send()``; they never
+#: become HTTP headers, so nothing of ours reaches the origin.
+_request_options: ContextVar[Optional[RequestOptions]] = ContextVar(
+    'requests_cache_request_options', default=None
+)
+#: Sessions with caching turned off in the current thread or task (`ALL_SESSIONS` for all).
+_disabled: ContextVar[frozenset[object]] = ContextVar(
+    'requests_cache_disabled', default=frozenset()
+)
+ALL_SESSIONS = object()
+_OPTION_NAMES = ('expire_after', 'only_if_cached', 'refresh', 'force_refresh')
+
+
+@contextmanager
+def disabled_for(marker: object) -> Iterator[None]:
+    """Turn caching off for ``marker`` (a session's token or `ALL_SESSIONS`) in this context."""
+    token = _disabled.set(_disabled.get() | {marker})
+    try:
+        yield
+    finally:
+        _disabled.reset(token)
+
+
+class CacheMixin:
+    """Caching for any `requests.Session` subclass; see `CachedSession` for the arguments."""
+
+    def __init__(
+        self,
+        cache_name: str = 'http_cache',
+        backend: Union[None, str, BaseCache] = None,
+        serializer: Union[None, str, SerializerPipeline] = None,
+        expire_after: ExpireAfterInput = -1,
+        urls_expire_after: Optional[Mapping[UrlPattern, ExpireAfterInput]] = None,
+        cache_control: bool = False,
+        allowable_codes: Optional[Iterable[int]] = None,
+        allowable_methods: Iterable[str] = ('GET', 'HEAD'),
+        ignored_parameters: Optional[Iterable[str]] = DEFAULT_IGNORED_PARAMETERS,
+        match_headers: Union[bool, Iterable[str]] = False,
+        filter_fn: Optional[Callable[[Response], bool]] = None,
+        key_fn: Optional[Callable[..., str]] = None,
+        stale_if_error: Union[bool, ExpireAfterInput] = False,
+        always_revalidate: bool = False,
+        read_only: bool = False,
+        autoclose: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        setting_kwargs, backend_kwargs = split_kwargs(kwargs)
+        self._settings = CacheSettings.from_kwargs(
+            expire_after=expire_after,
+            urls_expire_after=urls_expire_after,
+            cache_control=cache_control,
+            allowable_codes=allowable_codes,
+            allowable_methods=allowable_methods,
+            ignored_parameters=ignored_parameters,
+            match_headers=match_headers,
+            filter_fn=filter_fn,
+            key_fn=key_fn,
+            stale_if_error=stale_if_error,
+            always_revalidate=always_revalidate,
+            read_only=read_only,
+            **setting_kwargs,
+        )
+        if isinstance(backend, BaseCache) and serializer is not None:
+            raise ConfigurationError(
+                'serializer= applies only with a backend name; pass it to the backend instead'
+            )
+        if serializer is not None:
+            backend_kwargs['serializer'] = serializer
+        self.cache: BaseCache = init_backend(cache_name, backend, **backend_kwargs)
+        self.autoclose = autoclose
+        self._disable_token = object()
+        self.clock: Callable[[], Any] = utcnow
+        super().__init__()
+
+    # --- settings --------------------------------------------------------------------------
+    @property
+    def settings(self) -> SettingsView:
+        """This session's settings. Assigning an attribute validates it and swaps in a new value:
+        ``session.settings.expire_after = 360``."""
+        return SettingsView(self)
+
+    @settings.setter
+    def settings(self, value: CacheSettings) -> None:
+        if not isinstance(value, CacheSettings):
+            raise ConfigurationError(f'settings must be a CacheSettings, not {value!r}')
+        self._settings = value
+
+    @property
+    def expire_after(self) -> policy.ExpireAfter:
+        """The session's default expiration (shortcut for ``settings.expire_after``)."""
+        return self._settings.expire_after
+
+    @expire_after.setter
+    def expire_after(self, value: ExpireAfterInput) -> None:
+        self._settings = self._settings.replace(expire_after=value)
+
+    # --- per-request options: the request() side of the channel ------------------------------
+    def request(  # type: ignore[override]
+        self,
+        method: str,
+        url: str,
+        *args: Any,
+        expire_after: ExpireAfterInput = None,
+        only_if_cached: bool = False,
+        refresh: bool = False,
+        force_refresh: bool = False,
+        **kwargs: Any,
+    ) -> Response:
+        """Send a request, like `requests.Session.request`, with optional cache options.
+
+        Args:
+            expire_after: Expiration for this response, overriding every other rule.
+            only_if_cached: Never use the network; a miss is a 504 response with an empty body.
+            refresh: Revalidate a stored response with the origin before using it.
+            force_refresh: Ignore any stored response; fetch a new one and overwrite it.
+        """
+        options = RequestOptions.from_kwargs(expire_after, only_if_cached, refresh, force_refresh)
+        token = _request_options.set(options)
+        try:
+            return super().request(method, url, *args, **kwargs)  # type: ignore[misc, no-any-return]
+        finally:
+            _request_options.reset(token)
+
+    # --- the data flow ------------------------------------------------------------------------
+    def send(self, request: PreparedRequest, **kwargs: Any) -> Response:
+        """Send a prepared request, answering from the cache when the policy allows.
+
+        Accepts the same cache options as `request` as keyword arguments.
+        """
+        options = self._options(kwargs)
+        # Read the settings once: a concurrent settings change applies to the next request.
+        settings = self._settings
+        bypass = self._bypass_reason(request, settings)
+        if bypass:
+            logger.debug('%s %s: not cached: %s', request.method, request.url, bypass)
+            return self._send_uncached(request, **kwargs)
+
+        # 1. Build the key
+        key = self._create_key(request, settings, kwargs.get('verify', True))
+        # 2. Look up what is stored
+        cached = None if options.force_refresh else self.cache.get_response(key)
+        # 3. Decide, with no I/O and the time passed in
+        facts = _request_facts(request)
+        decision = policy.decide(facts, _stored_facts(cached), settings, options, self.clock())
+        logger.debug('%s %s [%s]: %s', request.method, request.url, key, decision.reason)
+        # 4. Act on the decision
+        if isinstance(decision, policy.Serve):
+            return self._serve(cached, request, **kwargs)  # type: ignore[arg-type]
+        if isinstance(decision, policy.NotCached):
+            return _gateway_timeout(request)
+        if isinstance(decision, policy.Revalidate):
+            return self._revalidate(request, cached, decision, key, settings, options, **kwargs)  # type: ignore[arg-type]
+        return self._fetch(request, cached, key, settings, options, **kwargs)
+
+    def _options(self, kwargs: dict[str, Any]) -> RequestOptions:
+        options = _request_options.get() or RequestOptions()
+        given = {name: kwargs.pop(name) for name in _OPTION_NAMES if name in kwargs}
+        if not given:
+            return options
+        merged = {name: getattr(options, name) for name in _OPTION_NAMES}
+        merged.update({k: v for k, v in given.items() if v is not None})
+        return RequestOptions.from_kwargs(**merged)
+
+    def _bypass_reason(self, request: PreparedRequest, settings: CacheSettings) -> Optional[str]:
+        active = _disabled.get()
+        if active and (ALL_SESSIONS in active or self._disable_token in active):
+            return 'caching is disabled in this context'
+        if (request.method or '').upper() not in settings.allowable_methods:
+            return f'method {request.method} is not in allowable_methods'
+        if request.body is not None and not isinstance(request.body, (bytes, str)):
+            return 'the request body is a stream, which cannot be keyed'
+        return None
+
+    def _create_key(self, request: PreparedRequest, settings: CacheSettings, verify: Any) -> str:
+        if settings.key_fn is not None:
+            return settings.key_fn(
+                request=request,
+                ignored_parameters=settings.ignored_parameters,
+                match_headers=settings.match_headers,
+                verify=verify,
+            )
+        return keys.create_key(
+            request.method or 'GET',
+            request.url or '',
+            request.body,  # type: ignore[arg-type]
+            request.headers,
+            settings.ignored_parameters,
+            settings.match_headers,
+            verify,
+        )
+
+    def _serve(self, cached: CachedResponse, request: PreparedRequest, **kwargs: Any) -> Response:
+        cached.request = request
+        return dispatch_hook('response', request.hooks, cached, **kwargs)  # type: ignore[no-any-return]
+
+    def _send_uncached(self, request: PreparedRequest, **kwargs: Any) -> Response:
+        response = super().send(request, **kwargs)  # type: ignore[misc]
+        add_cache_attributes(response)
+        return response  # type: ignore[no-any-return]
+
+    def _fetch(
+        self,
+        request: PreparedRequest,
+        cached: Optional[CachedResponse],
+        key: str,
+        settings: CacheSettings,
+        options: RequestOptions,
+        **kwargs: Any,
+    ) -> Response:
+        request_time = self.clock()
+        try:
+            response = super().send(request, **kwargs)  # type: ignore[misc]
+        except requests.RequestException as exc:
+            stale = self._stale_on_error(cached, settings, request, f'{type(exc).__name__}')
+            if stale is None:
+                raise
+            return self._serve(stale, request, **kwargs)
+        if response.status_code >= 500:
+            stale = self._stale_on_error(cached, settings, request, f'status {response.status_code}')
+            if stale is not None:
+                return self._serve(stale, request, **kwargs)
+        self._store(request, response, key, settings, options, request_time, kwargs)
+        return response  # type: ignore[no-any-return]
+
+    def _stale_on_error(
+        self,
+        cached: Optional[CachedResponse],
+        settings: CacheSettings,
+        request: PreparedRequest,
+        error: str,
+    ) -> Optional[CachedResponse]:
+        decision = policy.may_serve_stale_on_error(_stored_facts(cached), settings, self.clock())
+        if decision is None:
+            return None
+        logger.debug('%s %s: %s (%s)', request.method, request.url, decision.reason, error)
+        return cached
+
+    def _revalidate(
+        self,
+        request: PreparedRequest,
+        cached: CachedResponse,
+        decision: policy.Revalidate,
+        key: str,
+        settings: CacheSettings,
+        options: RequestOptions,
+        **kwargs: Any,
+    ) -> Response:
+        conditional = request.copy()
+        conditional.headers.update(decision.headers)
+        request_time = self.clock()
+        try:
+            response = super().send(conditional, **kwargs)  # type: ignore[misc]
+        except requests.RequestException as exc:
+            stale = self._stale_on_error(cached, settings, request, type(exc).__name__)
+            if stale is None:
+                raise
+            return self._serve(stale, request, **kwargs)
+        if response.status_code != 304:
+            logger.debug('%s %s: revalidation got %s', request.method, request.url, response.status_code)
+            self._store(request, response, key, settings, options, request_time, kwargs)
+            return response  # type: ignore[no-any-return]
+        freshened = self._freshen(cached, response, request, settings, options, request_time)
+        if not settings.read_only:
+            self.cache.save_response(freshened, key)
+        return self._serve(freshened, request, **kwargs)
+
+    def _freshen(
+        self,
+        cached: CachedResponse,
+        not_modified: Response,
+        request: PreparedRequest,
+        settings: CacheSettings,
+        options: RequestOptions,
+        request_time: Any,
+    ) -> CachedResponse:
+        now = self.clock()
+        headers = policy.freshen_headers(cached.raw.headers.items(), not_modified.headers)
+        store = policy.may_store(_request_facts(request), cached.status_code, headers, settings, options, now)
+        expires = store.expires if isinstance(store, policy.Store) else now
+        logger.debug('%s %s: 304 Not Modified; %s', request.method, request.url, store.reason)
+        freshened = CachedResponse.build(
+            url=cached.url,
+            status_code=cached.status_code,
+            reason=cached.reason,
+            headers=headers,
+            body=cached.content,
+            encoding=cached.encoding,
+            elapsed=not_modified.elapsed.total_seconds(),
+            request=cached.request,  # type: ignore[arg-type]
+            history=cached.history,  # type: ignore[arg-type]
+            created_at=now,
+            request_time=request_time,
+            expires=expires,
+            cache_key=cached.cache_key,
+        )
+        freshened.revalidated = True
+        return freshened
+
+    def _store(
+        self,
+        request: PreparedRequest,
+        response: Response,
+        key: str,
+        settings: CacheSettings,
+        options: RequestOptions,
+        request_time: Any,
+        send_kwargs: Mapping[str, Any],
+    ) -> None:
+        now = self.clock()
+        facts = _request_facts(request)
+        decision = policy.may_store(facts, response.status_code, response.headers, settings, options, now)
+        if isinstance(decision, policy.Store) and settings.filter_fn and not settings.filter_fn(response):
+            decision = policy.DontStore('filter_fn returned False')
+        logger.debug('%s %s: %s', request.method, request.url, decision.reason)
+        expires = decision.expires if isinstance(decision, policy.Store) else None
+        add_cache_attributes(response, cache_key=key, created_at=now, expires=expires)
+        if not isinstance(decision, policy.Store):
+            return
+        snapshot = _snapshot(response, settings, key, request_time, now, expires)
+        self.cache.save_response(snapshot, key)
+        for hop in response.history:
+            hop_key = self._create_key(hop.request, settings, send_kwargs.get('verify', True))
+            self.cache.save_redirect(hop_key, key)
+        if send_kwargs.get('stream'):
+            # The body was read to store it; give the caller a raw body that still has it.
+            response.raw = snapshot.raw
+
+    def close(self) -> None:
+        """Close the session, and its cache too if ``autoclose`` is set."""
+        super().close()  # type: ignore[misc]
+        if self.autoclose:
+            self.cache.close()
+
+    # --- turning caching off -----------------------------------------------------------------
+    @contextmanager
+    def cache_disabled(self) -> Iterator[None]:
+        """Send requests straight to the network, storing nothing, inside this block.
+
+        Only the current thread (or async task) is affected; other threads using the same
+        session keep caching.
+        """
+        with disabled_for(self._disable_token):
+            yield
+
+    def __repr__(self) -> str:
+        return f'<{type(self).__name__}(cache={self.cache!r}, settings={self._settings!r})>'
+
+
+class CachedSession(CacheMixin, requests.Session):
+    """A `requests.Session` with a persistent, transparent HTTP cache.
+
+    Args:
+        cache_name: Cache location: a SQLite path (``.sqlite`` added), a Redis namespace...
+        backend: A backend name (``'sqlite'``, ``'memory'``, ...) or a backend instance.
+        serializer: A serializer name or pipeline (default: the safe binary format).
+        expire_after: Default lifetime: seconds, a timedelta, an aware datetime,
+            ``NEVER_EXPIRE`` (-1, the default), ``EXPIRE_IMMEDIATELY`` (0) or ``DO_NOT_CACHE``.
+        urls_expire_after: ``{url_pattern: expire_after}``; the first match wins.
+        cache_control: Follow HTTP caching headers (RFC 9111).
+        allowable_codes: Status codes to store (default ``(200,)``).
+        allowable_methods: Methods to cache (default GET and HEAD).
+        ignored_parameters: Credentials and other parameters kept out of keys and storage.
+        match_headers: Match request headers in keys: True for all, or a list of names.
+        filter_fn: ``filter_fn(response) -> bool``; False means "do not store".
+        key_fn: A custom key function, called with the request and key settings.
+        stale_if_error: Serve stale responses when the origin fails (True, or a max staleness).
+        always_revalidate: Revalidate stored responses with validators before every use.
+        read_only: Never write to the cache.
+        autoclose: Close the cache when the session is closed.
+        kwargs: More settings (``stale_while_revalidate``) and backend arguments.
+
+    Raises:
+        UnknownSettingError: A keyword argument nothing accepts (a `TypeError`).
+        ConfigurationError: A setting with a value that is not allowed (a `ValueError`).
+    """
+
+
+class SettingsView:
+    """A session's frozen settings, where setting an attribute swaps in a validated copy."""
+
+    __slots__ = ('_session',)
+
+    def __init__(self, session: CacheMixin) -> None:
+        object.__setattr__(self, '_session', session)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session._settings, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._session._settings = self._session._settings.replace(**{name: value})
+
+    def __eq__(self, other: object) -> bool:
+        current = self._session._settings
+        return current == (other._session._settings if isinstance(other, SettingsView) else other)
+
+    def __hash__(self) -> int:
+        return hash(self._session._settings)
+
+    def __repr__(self) -> str:
+        return repr(self._session._settings)
+
+
+def _request_facts(request: PreparedRequest) -> RequestFacts:
+    return RequestFacts(request.method or 'GET', request.url or '', request.headers)
+
+
+def _stored_facts(cached: Optional[CachedResponse]) -> Optional[StoredFacts]:
+    if cached is None:
+        return None
+    return StoredFacts(
+        status=cached.status_code,
+        headers=cached.raw.headers.items(),
+        request_time=cached.request_time,
+        response_time=cached.created_at,
+        expires=cached.expires,
+    )
+
+
+def _snapshot(
+    response: Response,
+    settings: CacheSettings,
+    key: str,
+    request_time: Any,
+    now: Any,
+    expires: Any,
+    with_history: bool = True,
+) -> CachedResponse:
+    """Copy a live response into a `CachedResponse`, with ignored parameters redacted."""
+    ignored = settings.ignored_parameters
+    request = response.request
+    content_type = request.headers.get('Content-Type', '') if request else ''
+    stored_request = CachedRequest(
+        method=request.method or 'GET',
+        url=keys.redact_url(request.url or '', ignored),
+        headers=CaseInsensitiveDict(keys.redact_headers(request.headers, ignored)),
+        body=keys.redact_body(request.body, content_type.lower(), ignored),  # type: ignore[arg-type]
+    )
+    raw_headers = getattr(response.raw, 'headers', None)
+    header_pairs = list(raw_headers.items()) if raw_headers is not None else list(response.headers.items())
+    history = [
+        _snapshot(hop, settings, '', request_time, now, None, with_history=False)
+        for hop in (response.history if with_history else [])
+    ]
+    return CachedResponse.build(
+        url=keys.redact_url(response.url or '', ignored),
+        status_code=response.status_code,
+        reason=response.reason,
+        headers=header_pairs,
+        body=response.content or b'',
+        encoding=response.encoding,
+        elapsed=response.elapsed.total_seconds(),
+        version=getattr(response.raw, 'version', 11) or 11,
+        request=stored_request,
+        history=history,
+        created_at=now,
+        request_time=request_time,
+        expires=expires,
+        cache_key=key,
+    )
+
+
+def _gateway_timeout(request: PreparedRequest) -> Response:
+    response = Response()
+    response.status_code = 504
+    response.reason = 'Not Cached'
+    response.url = request.url or ''
+    response.request = request
+    response._content = b''
+    response.raw = CachedHTTPResponse(b'', status=504, reason='Not Cached')
+    add_cache_attributes(response)
+    return response
