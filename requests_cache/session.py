@@ -42,6 +42,8 @@ _disabled: ContextVar[frozenset[object]] = ContextVar(
 )
 ALL_SESSIONS = object()
 _OPTION_NAMES = ('expire_after', 'only_if_cached', 'refresh', 'force_refresh')
+#: Response headers holding URLs, which may carry ignored (secret) query parameters.
+_URL_HEADERS = frozenset({'location', 'content-location'})
 
 
 @contextmanager
@@ -60,8 +62,8 @@ class CacheMixin:
     def __init__(
         self,
         cache_name: str = 'http_cache',
-        backend: Union[None, str, BaseCache] = None,
-        serializer: Union[None, str, SerializerPipeline] = None,
+        backend: Union[str, BaseCache, None] = None,
+        serializer: Union[str, SerializerPipeline, None] = None,
         expire_after: ExpireAfterInput = -1,
         urls_expire_after: Optional[Mapping[UrlPattern, ExpireAfterInput]] = None,
         cache_control: bool = False,
@@ -128,7 +130,7 @@ class CacheMixin:
         self._settings = self._settings.replace(expire_after=value)
 
     # --- per-request options: the request() side of the channel ------------------------------
-    def request(  # type: ignore[override]
+    def request(
         self,
         method: str,
         url: str,
@@ -165,7 +167,9 @@ class CacheMixin:
         settings = self._settings
         bypass = self._bypass_reason(request, settings)
         if bypass:
-            logger.debug('%s %s: not cached: %s', request.method, request.url, bypass)
+            logger.debug(
+                '%s %s: not cached: %s', request.method, _LogUrl(request, settings), bypass
+            )
             return self._send_uncached(request, **kwargs)
 
         # 1. Build the key
@@ -175,7 +179,9 @@ class CacheMixin:
         # 3. Decide, with no I/O and the time passed in
         facts = _request_facts(request)
         decision = policy.decide(facts, _stored_facts(cached), settings, options, self.clock())
-        logger.debug('%s %s [%s]: %s', request.method, request.url, key, decision.reason)
+        logger.debug(
+            '%s %s [%s]: %s', request.method, _LogUrl(request, settings), key, decision.reason
+        )
         # 4. Act on the decision
         if isinstance(decision, policy.Serve):
             return self._serve(cached, request, **kwargs)  # type: ignore[arg-type]
@@ -200,7 +206,8 @@ class CacheMixin:
             return 'caching is disabled in this context'
         if (request.method or '').upper() not in settings.allowable_methods:
             return f'method {request.method} is not in allowable_methods'
-        if request.body is not None and not isinstance(request.body, (bytes, str)):
+        body: object = request.body  # typed bytes | str, but generators and files happen
+        if body is not None and not isinstance(body, (bytes, str)):
             return 'the request body is a stream, which cannot be keyed'
         return None
 
@@ -215,7 +222,7 @@ class CacheMixin:
         return keys.create_key(
             request.method or 'GET',
             request.url or '',
-            request.body,  # type: ignore[arg-type]
+            request.body,
             request.headers,
             settings.ignored_parameters,
             settings.match_headers,
@@ -224,7 +231,7 @@ class CacheMixin:
 
     def _serve(self, cached: CachedResponse, request: PreparedRequest, **kwargs: Any) -> Response:
         cached.request = request
-        return dispatch_hook('response', request.hooks, cached, **kwargs)  # type: ignore[no-any-return]
+        return dispatch_hook('response', request.hooks, cached, **kwargs)  # type: ignore[no-untyped-call, no-any-return]
 
     def _send_uncached(self, request: PreparedRequest, **kwargs: Any) -> Response:
         response = super().send(request, **kwargs)  # type: ignore[misc]
@@ -249,7 +256,9 @@ class CacheMixin:
                 raise
             return self._serve(stale, request, **kwargs)
         if response.status_code >= 500:
-            stale = self._stale_on_error(cached, settings, request, f'status {response.status_code}')
+            stale = self._stale_on_error(
+                cached, settings, request, f'status {response.status_code}'
+            )
             if stale is not None:
                 return self._serve(stale, request, **kwargs)
         self._store(request, response, key, settings, options, request_time, kwargs)
@@ -265,7 +274,9 @@ class CacheMixin:
         decision = policy.may_serve_stale_on_error(_stored_facts(cached), settings, self.clock())
         if decision is None:
             return None
-        logger.debug('%s %s: %s (%s)', request.method, request.url, decision.reason, error)
+        logger.debug(
+            '%s %s: %s (%s)', request.method, _LogUrl(request, settings), decision.reason, error
+        )
         return cached
 
     def _revalidate(
@@ -289,7 +300,12 @@ class CacheMixin:
                 raise
             return self._serve(stale, request, **kwargs)
         if response.status_code != 304:
-            logger.debug('%s %s: revalidation got %s', request.method, request.url, response.status_code)
+            logger.debug(
+                '%s %s: revalidation got %s',
+                request.method,
+                _LogUrl(request, settings),
+                response.status_code,
+            )
             self._store(request, response, key, settings, options, request_time, kwargs)
             return response  # type: ignore[no-any-return]
         freshened = self._freshen(cached, response, request, settings, options, request_time)
@@ -308,9 +324,13 @@ class CacheMixin:
     ) -> CachedResponse:
         now = self.clock()
         headers = policy.freshen_headers(cached.raw.headers.items(), not_modified.headers)
-        store = policy.may_store(_request_facts(request), cached.status_code, headers, settings, options, now)
+        store = policy.may_store(
+            _request_facts(request), cached.status_code, headers, settings, options, now
+        )
         expires = store.expires if isinstance(store, policy.Store) else now
-        logger.debug('%s %s: 304 Not Modified; %s', request.method, request.url, store.reason)
+        logger.debug(
+            '%s %s: 304 Not Modified; %s', request.method, _LogUrl(request, settings), store.reason
+        )
         freshened = CachedResponse.build(
             url=cached.url,
             status_code=cached.status_code,
@@ -341,10 +361,16 @@ class CacheMixin:
     ) -> None:
         now = self.clock()
         facts = _request_facts(request)
-        decision = policy.may_store(facts, response.status_code, response.headers, settings, options, now)
-        if isinstance(decision, policy.Store) and settings.filter_fn and not settings.filter_fn(response):
+        decision = policy.may_store(
+            facts, response.status_code, response.headers, settings, options, now
+        )
+        if (
+            isinstance(decision, policy.Store)
+            and settings.filter_fn
+            and not settings.filter_fn(response)
+        ):
             decision = policy.DontStore('filter_fn returned False')
-        logger.debug('%s %s: %s', request.method, request.url, decision.reason)
+        logger.debug('%s %s: %s', request.method, _LogUrl(request, settings), decision.reason)
         expires = decision.expires if isinstance(decision, policy.Store) else None
         add_cache_attributes(response, cache_key=key, created_at=now, expires=expires)
         if not isinstance(decision, policy.Store):
@@ -379,7 +405,7 @@ class CacheMixin:
         return f'<{type(self).__name__}(cache={self.cache!r}, settings={self._settings!r})>'
 
 
-class CachedSession(CacheMixin, requests.Session):
+class CachedSession(CacheMixin, requests.Session):  # type: ignore[misc]  # request() adds options
     """A `requests.Session` with a persistent, transparent HTTP cache.
 
     Args:
@@ -424,13 +450,31 @@ class SettingsView:
 
     def __eq__(self, other: object) -> bool:
         current = self._session._settings
-        return current == (other._session._settings if isinstance(other, SettingsView) else other)
+        return bool(
+            current == (other._session._settings if isinstance(other, SettingsView) else other)
+        )
 
     def __hash__(self) -> int:
         return hash(self._session._settings)
 
     def __repr__(self) -> str:
         return repr(self._session._settings)
+
+
+class _LogUrl:
+    """A request URL for log lines, with ignored parameters and userinfo removed.
+
+    Redaction runs only if the line is actually emitted, so disabled DEBUG logging costs nothing.
+    """
+
+    __slots__ = ('ignored', 'url')
+
+    def __init__(self, request: PreparedRequest, settings: CacheSettings) -> None:
+        self.url = request.url or ''
+        self.ignored = settings.ignored_parameters
+
+    def __str__(self) -> str:
+        return keys.redact_url(self.url, self.ignored)
 
 
 def _request_facts(request: PreparedRequest) -> RequestFacts:
@@ -466,10 +510,13 @@ def _snapshot(
         method=request.method or 'GET',
         url=keys.redact_url(request.url or '', ignored),
         headers=CaseInsensitiveDict(keys.redact_headers(request.headers, ignored)),
-        body=keys.redact_body(request.body, content_type.lower(), ignored),  # type: ignore[arg-type]
+        body=keys.redact_body(request.body, content_type.lower(), ignored),
     )
     raw_headers = getattr(response.raw, 'headers', None)
-    header_pairs = list(raw_headers.items()) if raw_headers is not None else list(response.headers.items())
+    header_pairs = [
+        (name, keys.redact_url(value, ignored) if name.lower() in _URL_HEADERS else value)
+        for name, value in (raw_headers or response.headers).items()
+    ]
     history = [
         _snapshot(hop, settings, '', request_time, now, None, with_history=False)
         for hop in (response.history if with_history else [])

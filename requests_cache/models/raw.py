@@ -9,9 +9,9 @@ from typing import Optional
 try:
     from urllib3 import HTTPHeaderDict
 except ImportError:  # urllib3 < 2, which botocore still pins on Python < 3.10
-    from urllib3._collections import HTTPHeaderDict  # type: ignore[no-redef]
+    from urllib3._collections import HTTPHeaderDict
 
-__all__ = ['CachedHTTPResponse']
+__all__ = ['CachedHTTPResponse', 'HTTPHeaderDict']
 
 
 class CachedHTTPResponse(io.IOBase):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any, Optional
+from typing import Optional
 
 from requests import Response
 from requests.structures import CaseInsensitiveDict
@@ -104,8 +104,8 @@ class CachedResponse(Response):
         response.reason = reason  # type: ignore[assignment]
         response.encoding = encoding
         response.elapsed = timedelta(seconds=elapsed)
-        response.request = request or CachedRequest(url=url)  # type: ignore[assignment]
-        response.history = list(history)  # type: ignore[arg-type]
+        response.request = request or CachedRequest(url=url)
+        response.history = list(history)
         response.created_at = created_at or utcnow()
         response.request_time = request_time or response.created_at
         response.expires = expires
@@ -128,14 +128,6 @@ class CachedResponse(Response):
     def size(self) -> int:
         """Body size in bytes."""
         return len(self._content or b'')
-
-    def __getstate__(self) -> dict[str, Any]:
-        # requests.Response pickles only its __attrs__; keep ours too (for the pickle serializer).
-        state = super().__getstate__()
-        for name in ('from_cache', 'cache_key', 'created_at', 'request_time', 'expires'):
-            state[name] = getattr(self, name)
-        state['revalidated'] = self.revalidated
-        return state
 
     def __repr__(self) -> str:
         expires = self.expires.isoformat() if self.expires else 'never'

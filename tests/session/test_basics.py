@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 import requests
@@ -34,7 +33,7 @@ def test_cached_response_is_a_requests_response_with_cache_attributes(session, o
     assert hit.expires is None and live.expires is None
     assert abs((hit.created_at - live.created_at).total_seconds()) < 1
     assert hit.is_expired is False and hit.revalidated is False
-    assert hit.text == "body of /attrs"
+    assert hit.text == 'body of /attrs'
 
 
 def test_sqlite_cache_file_is_named_after_cache_name(tmp_path, origin):
@@ -129,7 +128,7 @@ def test_redirect_chain_is_cached_under_every_hop(session, origin):
 def test_stream_true_hit_supports_iter_content_and_raw_read(session, origin):
     """A cached response read with stream=True gives its body through iter_content and raw."""
     url = origin.route('/stream', body=b'x' * 10000)
-    session.get(url, stream=True).content
+    assert session.get(url, stream=True).content == b'x' * 10000
     hit = session.get(url, stream=True)
     assert hit.from_cache is True
     assert b''.join(hit.iter_content(1000)) == b'x' * 10000

@@ -60,7 +60,7 @@ def test_concurrent_threads_share_one_session_without_errors(session, origin):
 
 
 def test_install_cache_caches_plain_requests_calls(tmp_path, origin):
-    """After install_cache(), requests.get() is cached; uninstall_cache() restores plain requests."""
+    """After install_cache(), requests.get() is cached; uninstall_cache() restores requests."""
     requests_cache.install_cache(str(tmp_path / 'installed'))
     url = origin.url('/global')
     assert requests_cache.is_installed() is True

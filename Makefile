@@ -1,0 +1,31 @@
+# One entry point for developers and CI: `make demo`, `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[all,test]'
+	touch $(STAMP)
+
+demo: $(STAMP)  ## Run the quickstart example against its own local server.
+	$(BIN)/python examples/quickstart.py
+
+lint: $(STAMP)  ## ruff lint and format check.
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)  ## mypy --strict on the package.
+	$(BIN)/mypy
+
+unit: $(STAMP)  ## The whole pytest suite (starts its own Redis and DynamoDB servers).
+	$(BIN)/python -m pytest
+
+test: lint typecheck unit  ## Everything CI runs.
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,53 @@
+"""Credentials named in ignored_parameters stay out of keys, storage and logs."""
+
+from __future__ import annotations
+
+import logging
+
+from requests_cache import CachedSession
+
+CANARY = 'canary-s3cr3t-value'
+
+
+def _storage_bytes(tmp_path):
+    return b''.join(p.read_bytes() for p in tmp_path.rglob('*') if p.is_file())
+
+
+def test_api_key_query_param_is_not_part_of_the_key(session, origin):
+    """Requests differing only in an ignored query parameter share one cache entry."""
+    session.get(origin.url('/data?api_key=first&page=2'))
+    response = session.get(origin.url('/data?page=2&api_key=second'))
+    assert response.from_cache is True and origin.count() == 1
+
+
+def test_secrets_never_reach_the_sqlite_files_or_logs(tmp_path, origin, caplog):
+    """A canary in the URL, headers, userinfo and body appears in no stored byte and no log."""
+    caplog.set_level(logging.DEBUG, logger='requests_cache')
+    session = CachedSession(str(tmp_path / 'cache'), allowable_methods=('GET', 'POST'))
+    # The origin's bodies must not echo the canary: a server's own body is not ours to redact.
+    for path in ('/final', '/form', '/json', '/u'):
+        origin.route(path, body=b'plain body')
+    final = origin.url(f'/final?access_token={CANARY}')
+    start = origin.route(
+        f'/start?apikey={CANARY}', status=302, headers={'Location': final}, body=b''
+    )
+    session.get(start, headers={'Authorization': f'Bearer {CANARY}', 'X-API-Key': CANARY})
+    session.post(origin.url('/form'), data={'api_key': CANARY, 'q': 'x'})
+    session.post(origin.url('/json'), json={'access_token': CANARY, 'q': 'x'})
+    userinfo = origin.url('/u').replace('http://', f'http://user:{CANARY}@')
+    session.get(userinfo)
+    session.close()
+    assert origin.count() == 5
+    assert CANARY.encode() not in _storage_bytes(tmp_path)
+    assert CANARY not in caplog.text
+    assert 'storing' in caplog.text
+
+
+def test_stored_request_keeps_the_parameters_that_are_not_secret(session, origin):
+    """Redaction removes only the ignored names; the rest of the stored request stays intact."""
+    url = origin.url('/keep?page=3&api_key=zzz')
+    session.get(url, headers={'Authorization': 'Bearer zzz', 'Accept': 'text/plain'})
+    stored = session.cache.get_response(session.get(url).cache_key)
+    assert stored.request.url.endswith('/keep?page=3')
+    assert 'Authorization' not in stored.request.headers
+    assert stored.request.headers['Accept'] == 'text/plain'
