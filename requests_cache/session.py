@@ -26,6 +26,7 @@ from .policy import CacheSettings, RequestFacts, RequestOptions, StoredFacts
 from .policy.expiration import ExpireAfterInput, UrlPattern
 from .policy.settings import DEFAULT_IGNORED_PARAMETERS, split_kwargs
 from .serializers import SerializerPipeline
+from .streaming import TeeRaw
 
 __all__ = ['ALL_SESSIONS', 'CacheMixin', 'CachedSession', 'disabled_for']
 
@@ -375,14 +376,32 @@ class CacheMixin:
         add_cache_attributes(response, cache_key=key, created_at=now, expires=expires)
         if not isinstance(decision, policy.Store):
             return
-        snapshot = _snapshot(response, settings, key, request_time, now, expires)
+        if send_kwargs.get('stream') and not getattr(response, '_content_consumed', True):
+            # Return at once; the body is stored only if the caller reads all of it.
+            def save(body: bytes) -> None:
+                self._save(response, body, key, settings, request_time, now, expires, send_kwargs)
+
+            response.raw = TeeRaw(response.raw, save)
+            return
+        body = response.content or b''
+        self._save(response, body, key, settings, request_time, now, expires, send_kwargs)
+
+    def _save(
+        self,
+        response: Response,
+        body: bytes,
+        key: str,
+        settings: CacheSettings,
+        request_time: Any,
+        now: Any,
+        expires: Any,
+        send_kwargs: Mapping[str, Any],
+    ) -> None:
+        snapshot = _snapshot(response, body, settings, key, request_time, now, expires)
         self.cache.save_response(snapshot, key)
         for hop in response.history:
             hop_key = self._create_key(hop.request, settings, send_kwargs.get('verify', True))
             self.cache.save_redirect(hop_key, key)
-        if send_kwargs.get('stream'):
-            # The body was read to store it; give the caller a raw body that still has it.
-            response.raw = snapshot.raw
 
     def close(self) -> None:
         """Close the session, and its cache too if ``autoclose`` is set."""
@@ -495,6 +514,7 @@ def _stored_facts(cached: Optional[CachedResponse]) -> Optional[StoredFacts]:
 
 def _snapshot(
     response: Response,
+    body: bytes,
     settings: CacheSettings,
     key: str,
     request_time: Any,
@@ -518,7 +538,9 @@ def _snapshot(
         for name, value in (raw_headers or response.headers).items()
     ]
     history = [
-        _snapshot(hop, settings, '', request_time, now, None, with_history=False)
+        _snapshot(
+            hop, hop.content or b'', settings, '', request_time, now, None, with_history=False
+        )
         for hop in (response.history if with_history else [])
     ]
     return CachedResponse.build(
@@ -526,7 +548,7 @@ def _snapshot(
         status_code=response.status_code,
         reason=response.reason,
         headers=header_pairs,
-        body=response.content or b'',
+        body=body,
         encoding=response.encoding,
         elapsed=response.elapsed.total_seconds(),
         version=getattr(response.raw, 'version', 11) or 11,

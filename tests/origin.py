@@ -18,6 +18,10 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     body: Optional[bytes] = None
     delay: float = 0.0
+    #: Send the body with chunked transfer encoding, in pieces of this many bytes.
+    chunk_size: int = 0
+    #: Cut the body short: declare this many more bytes than are sent (or drop the last chunk).
+    truncate: int = 0
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class Origin:
 def _handler_for(origin: Origin) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = 'HTTP/1.1'
+        disable_nagle_algorithm = True  # one round trip per response, not 40 ms of delayed ACK
 
         def log_message(self, *args: object) -> None:  # keep test output quiet
             pass
@@ -100,9 +105,23 @@ def _handler_for(origin: Origin) -> type[BaseHTTPRequestHandler]:
             self.send_response(status)
             for name, value in route.headers.items():
                 self.send_header(name, value)
-            self.send_header('Content-Length', str(len(body)))
+            if route.chunk_size:
+                self._send_chunked(body, route)
+            else:
+                self.send_header('Content-Length', str(len(body) + route.truncate))
+                self.end_headers()
+                self.wfile.write(body)
+            if route.truncate:
+                self.close_connection = True
+
+        def _send_chunked(self, body: bytes, route: Route) -> None:
+            self.send_header('Transfer-Encoding', 'chunked')
             self.end_headers()
-            self.wfile.write(body)
+            for start in range(0, len(body), route.chunk_size):
+                piece = body[start : start + route.chunk_size]
+                self.wfile.write(b'%x\r\n%s\r\n' % (len(piece), piece))
+            if not route.truncate:
+                self.wfile.write(b'0\r\n\r\n')
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _answer
 
