@@ -106,13 +106,14 @@ def normalize_body(body: Body, content_type: str, ignored_parameters: frozenset[
         return b''
     raw = body.encode('utf-8') if isinstance(body, str) else body
     if 'json' in content_type:
+        # RecursionError: a deeply nested body ('[' * 100_000) is keyed as raw bytes, not a crash.
         try:
             data = json.loads(raw)
-        except ValueError:
+            if isinstance(data, dict):
+                data = {k: v for k, v in data.items() if k not in ignored_parameters}
+            return json.dumps(data, sort_keys=True, separators=(',', ':')).encode()
+        except (ValueError, RecursionError):
             return raw
-        if isinstance(data, dict):
-            data = {k: v for k, v in data.items() if k not in ignored_parameters}
-        return json.dumps(data, sort_keys=True, separators=(',', ':')).encode()
     if 'x-www-form-urlencoded' in content_type:
         # surrogateescape: an escape that is not UTF-8 (%FF) must not decode to U+FFFD, or
         # 'a=%FF' and 'a=%FE' would share a key; valid UTF-8 normalizes exactly as before.
@@ -131,7 +132,7 @@ def redact_body(body: Body, content_type: str, ignored_parameters: Iterable[str]
     if 'json' in content_type:
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             return body
         if isinstance(data, dict) and ignored & set(data):
             return json.dumps({k: v for k, v in data.items() if k not in ignored}).encode()
@@ -139,13 +140,13 @@ def redact_body(body: Body, content_type: str, ignored_parameters: Iterable[str]
     if 'x-www-form-urlencoded' in content_type:
         # Drop whole fields and keep the others byte for byte: re-encoding would change the
         # stored body (escapes, non-ASCII bytes) even when nothing was ignored.
-        text = raw.decode('latin-1')
+        text = body if isinstance(body, str) else body.decode('latin-1')
         pairs = text.split('&')
         kept = [p for p in pairs if _param_name(p) not in ignored]
         if len(kept) == len(pairs):
             return body
         redacted = '&'.join(kept)
-        return redacted if isinstance(body, str) and body == text else redacted.encode('latin-1')
+        return redacted if isinstance(body, str) else redacted.encode('latin-1')
     return body
 
 
@@ -165,7 +166,7 @@ def matched_headers(
         return []
     ignored = {name.lower() for name in ignored_parameters}
     lowered = {str(k).lower(): str(v).strip() for k, v in headers.items()}
-    names = lowered if match_headers is True else [str(n).lower() for n in match_headers]  # type: ignore[union-attr]
+    names = lowered if match_headers is True else [str(n).lower() for n in match_headers]
     return sorted((n, lowered.get(n, '')) for n in set(names) if n not in ignored)
 
 

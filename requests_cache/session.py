@@ -8,7 +8,9 @@ flow: key, lookup, decision, then serve, revalidate or fetch-and-store.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Callable, Optional, Union
@@ -24,7 +26,11 @@ from .errors import ConfigurationError
 from .models import CachedHTTPResponse, CachedRequest, CachedResponse, add_cache_attributes, utcnow
 from .policy import CacheSettings, RequestFacts, RequestOptions, StoredFacts
 from .policy.expiration import ExpireAfterInput, UrlPattern
+from .policy.freshness import current_age
+from .policy.headers import storable_headers
+from .policy.invalidation import invalidated_urls
 from .policy.settings import DEFAULT_IGNORED_PARAMETERS, split_kwargs
+from .policy.vary import VaryRule, parse_vary, variant_key
 from .serializers import SerializerPipeline
 from .streaming import TeeRaw
 
@@ -105,6 +111,9 @@ class CacheMixin:
         self.cache: BaseCache = init_backend(cache_name, backend, **backend_kwargs)
         self.autoclose = autoclose
         self._disable_token = object()
+        self._refresh_lock = threading.Lock()
+        self._refreshing: set[str] = set()
+        self._refresher: Optional[ThreadPoolExecutor] = None
         self.clock: Callable[[], Any] = utcnow
         super().__init__()
 
@@ -171,12 +180,12 @@ class CacheMixin:
             logger.debug(
                 '%s %s: not cached: %s', request.method, _LogUrl(request, settings), bypass
             )
-            return self._send_uncached(request, **kwargs)
+            return self._send_uncached(request, settings, **kwargs)
 
         # 1. Build the key
         key = self._create_key(request, settings, kwargs.get('verify', True))
         # 2. Look up what is stored
-        cached = None if options.force_refresh else self.cache.get_response(key)
+        cached = None if options.force_refresh else self._lookup(key, request, settings)
         # 3. Decide, with no I/O and the time passed in
         facts = _request_facts(request)
         decision = policy.decide(facts, _stored_facts(cached), settings, options, self.clock())
@@ -185,7 +194,9 @@ class CacheMixin:
         )
         # 4. Act on the decision
         if isinstance(decision, policy.Serve):
-            return self._serve(cached, request, **kwargs)  # type: ignore[arg-type]
+            if decision.refresh:
+                self._refresh_in_background(request, key, kwargs)
+            return self._serve(cached, request, settings, **kwargs)  # type: ignore[arg-type]
         if isinstance(decision, policy.NotCached):
             return _gateway_timeout(request)
         if isinstance(decision, policy.Revalidate):
@@ -212,6 +223,116 @@ class CacheMixin:
             return 'the request body is a stream, which cannot be keyed'
         return None
 
+    def _refresh_in_background(
+        self, request: PreparedRequest, key: str, send_kwargs: dict[str, Any]
+    ) -> None:
+        """Revalidate a stale response on a worker thread, at most once at a time per key."""
+        with self._refresh_lock:
+            if key in self._refreshing:
+                logger.debug('A background refresh of %s is already running', key)
+                return
+            self._refreshing.add(key)
+            if self._refresher is None:
+                self._refresher = ThreadPoolExecutor(4, thread_name_prefix='requests-cache-refresh')
+        kwargs = {**send_kwargs, 'stream': False}
+
+        def refresh() -> None:
+            try:
+                self.send(request.copy(), refresh=True, **kwargs)
+            except Exception as exc:  # a failed refresh leaves the stale entry as it was
+                logger.warning('Background refresh of %s failed: %r', key, exc)
+            finally:
+                with self._refresh_lock:
+                    self._refreshing.discard(key)
+
+        self._refresher.submit(refresh)
+
+    def wait_for_refreshes(self) -> None:
+        """Block until background refreshes (stale-while-revalidate) have finished."""
+        with self._refresh_lock:
+            refresher, self._refresher = self._refresher, None
+        if refresher is not None:
+            refresher.shutdown(wait=True)
+
+    def _lookup(
+        self, key: str, request: PreparedRequest, settings: CacheSettings
+    ) -> Optional[CachedResponse]:
+        cached = self.cache.get_response(key)
+        if cached is None or not settings.cache_control:
+            return cached
+        rule = parse_vary(cached.raw.headers.items())
+        if not rule:
+            return cached
+        if rule.matches_nothing:
+            logger.debug(
+                '%s %s: stored response has Vary: *, which matches nothing',
+                request.method,
+                _LogUrl(request, settings),
+            )
+            return None
+        variant = self.cache.get_response(variant_key(key, rule, request.headers))
+        if variant is None:
+            logger.debug(
+                '%s %s: no stored variant for Vary: %s',
+                request.method,
+                _LogUrl(request, settings),
+                ', '.join(rule.names),
+            )
+        return variant
+
+    def _save_variants(
+        self, response: CachedResponse, key: str, request: PreparedRequest, settings: CacheSettings
+    ) -> None:
+        """Store under the key, and with cache_control also under its Vary variant key."""
+        rule = parse_vary(response.raw.headers.items()) if settings.cache_control else VaryRule()
+        if rule.matches_nothing:
+            logger.debug(
+                '%s %s: not storing a response with Vary: *',
+                request.method,
+                _LogUrl(request, settings),
+            )
+            return
+        self.cache.save_response(response, key)
+        if rule:
+            self.cache.save_response(response, variant_key(key, rule, request.headers))
+
+    def _network_send(
+        self, request: PreparedRequest, settings: CacheSettings, **kwargs: Any
+    ) -> Response:
+        response: Response = super().send(request, **kwargs)  # type: ignore[misc]
+        if settings.cache_control and not settings.read_only:
+            self._invalidate(request, response, settings, kwargs.get('verify', True))
+        return response
+
+    def _invalidate(
+        self, request: PreparedRequest, response: Response, settings: CacheSettings, verify: Any
+    ) -> None:
+        urls = invalidated_urls(
+            request.method or 'GET', request.url or '', response.status_code, response.headers
+        )
+        if not urls:
+            return
+        doomed = [
+            keys.create_key(
+                method,
+                url,
+                None,
+                request.headers,
+                settings.ignored_parameters,
+                settings.match_headers,
+                verify,
+            )
+            for url in urls
+            for method in ('GET', 'HEAD')
+        ]
+        logger.debug(
+            '%s %s: invalidating %d stored URL(s) (RFC 9111 §4.4)',
+            request.method,
+            _LogUrl(request, settings),
+            len(urls),
+        )
+        self.cache.delete(*doomed)
+
     def _create_key(self, request: PreparedRequest, settings: CacheSettings, verify: Any) -> str:
         if settings.key_fn is not None:
             return settings.key_fn(
@@ -230,14 +351,28 @@ class CacheMixin:
             verify,
         )
 
-    def _serve(self, cached: CachedResponse, request: PreparedRequest, **kwargs: Any) -> Response:
+    def _serve(
+        self,
+        cached: CachedResponse,
+        request: PreparedRequest,
+        settings: CacheSettings,
+        **kwargs: Any,
+    ) -> Response:
         cached.request = request
+        if settings.cache_control:
+            # RFC 9111 §5.1: tell the caller how old the response is, upstream age included.
+            age = current_age(
+                cached.raw.headers.items(), cached.request_time, cached.created_at, self.clock()
+            )
+            cached.headers['Age'] = cached.raw.headers['Age'] = str(int(age.total_seconds()))
         return dispatch_hook('response', request.hooks, cached, **kwargs)  # type: ignore[no-untyped-call, no-any-return]
 
-    def _send_uncached(self, request: PreparedRequest, **kwargs: Any) -> Response:
-        response = super().send(request, **kwargs)  # type: ignore[misc]
+    def _send_uncached(
+        self, request: PreparedRequest, settings: CacheSettings, **kwargs: Any
+    ) -> Response:
+        response = self._network_send(request, settings, **kwargs)
         add_cache_attributes(response)
-        return response  # type: ignore[no-any-return]
+        return response
 
     def _fetch(
         self,
@@ -250,20 +385,20 @@ class CacheMixin:
     ) -> Response:
         request_time = self.clock()
         try:
-            response = super().send(request, **kwargs)  # type: ignore[misc]
+            response = self._network_send(request, settings, **kwargs)
         except requests.RequestException as exc:
             stale = self._stale_on_error(cached, settings, request, f'{type(exc).__name__}')
             if stale is None:
                 raise
-            return self._serve(stale, request, **kwargs)
+            return self._serve(stale, request, settings, **kwargs)
         if response.status_code >= 500:
             stale = self._stale_on_error(
                 cached, settings, request, f'status {response.status_code}'
             )
             if stale is not None:
-                return self._serve(stale, request, **kwargs)
+                return self._serve(stale, request, settings, **kwargs)
         self._store(request, response, key, settings, options, request_time, kwargs)
-        return response  # type: ignore[no-any-return]
+        return response
 
     def _stale_on_error(
         self,
@@ -272,7 +407,9 @@ class CacheMixin:
         request: PreparedRequest,
         error: str,
     ) -> Optional[CachedResponse]:
-        decision = policy.may_serve_stale_on_error(_stored_facts(cached), settings, self.clock())
+        decision = policy.may_serve_stale_on_error(
+            _stored_facts(cached), settings, self.clock(), _request_facts(request)
+        )
         if decision is None:
             return None
         logger.debug(
@@ -294,12 +431,12 @@ class CacheMixin:
         conditional.headers.update(decision.headers)
         request_time = self.clock()
         try:
-            response = super().send(conditional, **kwargs)  # type: ignore[misc]
+            response = self._network_send(conditional, settings, **kwargs)
         except requests.RequestException as exc:
             stale = self._stale_on_error(cached, settings, request, type(exc).__name__)
             if stale is None:
                 raise
-            return self._serve(stale, request, **kwargs)
+            return self._serve(stale, request, settings, **kwargs)
         if response.status_code != 304:
             logger.debug(
                 '%s %s: revalidation got %s',
@@ -308,11 +445,11 @@ class CacheMixin:
                 response.status_code,
             )
             self._store(request, response, key, settings, options, request_time, kwargs)
-            return response  # type: ignore[no-any-return]
+            return response
         freshened = self._freshen(cached, response, request, settings, options, request_time)
         if not settings.read_only:
-            self.cache.save_response(freshened, key)
-        return self._serve(freshened, request, **kwargs)
+            self._save_variants(freshened, key, request, settings)
+        return self._serve(freshened, request, settings, **kwargs)
 
     def _freshen(
         self,
@@ -326,7 +463,13 @@ class CacheMixin:
         now = self.clock()
         headers = policy.freshen_headers(cached.raw.headers.items(), not_modified.headers)
         store = policy.may_store(
-            _request_facts(request), cached.status_code, headers, settings, options, now
+            _request_facts(request),
+            cached.status_code,
+            headers,
+            settings,
+            options,
+            now,
+            request_time,
         )
         expires = store.expires if isinstance(store, policy.Store) else now
         logger.debug(
@@ -363,7 +506,7 @@ class CacheMixin:
         now = self.clock()
         facts = _request_facts(request)
         decision = policy.may_store(
-            facts, response.status_code, response.headers, settings, options, now
+            facts, response.status_code, response.headers, settings, options, now, request_time
         )
         if (
             isinstance(decision, policy.Store)
@@ -398,7 +541,7 @@ class CacheMixin:
         send_kwargs: Mapping[str, Any],
     ) -> None:
         snapshot = _snapshot(response, body, settings, key, request_time, now, expires)
-        self.cache.save_response(snapshot, key)
+        self._save_variants(snapshot, key, response.request, settings)
         for hop in response.history:
             hop_key = self._create_key(hop.request, settings, send_kwargs.get('verify', True))
             self.cache.save_redirect(hop_key, key)
@@ -406,6 +549,7 @@ class CacheMixin:
     def close(self) -> None:
         """Close the session, and its cache too if ``autoclose`` is set."""
         super().close()  # type: ignore[misc]
+        self.wait_for_refreshes()
         if self.autoclose:
             self.cache.close()
 
@@ -535,7 +679,7 @@ def _snapshot(
     raw_headers = getattr(response.raw, 'headers', None)
     header_pairs = [
         (name, keys.redact_url(value, ignored) if name.lower() in _URL_HEADERS else value)
-        for name, value in (raw_headers or response.headers).items()
+        for name, value in storable_headers((raw_headers or response.headers).items())
     ]
     history = [
         _snapshot(

@@ -156,7 +156,9 @@ def _iter_directives(value: str) -> Iterable[tuple[str, Optional[str]]]:
 
 
 def _split_outside_quotes(value: str) -> list[str]:
-    parts, current, quoted, escaped = [], [], False, False
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
     for char in value:
         if escaped:
             escaped = False
@@ -254,4 +256,6 @@ def parse_validators(headers: HeaderSource) -> Validators:
     """Read ``ETag`` and ``Last-Modified`` from response headers."""
     etags = header_values(headers, 'ETag')
     modified = header_values(headers, 'Last-Modified')
-    return Validators(etags[0].strip() if etags else None, modified[0].strip() if modified else None)
+    return Validators(
+        etags[0].strip() if etags else None, modified[0].strip() if modified else None
+    )

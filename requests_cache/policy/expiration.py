@@ -1,7 +1,8 @@
 """User expiration settings: parsing ``expire_after`` values and matching ``urls_expire_after``.
 
-Every accepted input is normalized once, at construction, into an `ExpireAfter`: a `timedelta`, an
-aware UTC `datetime`, or one of the `Special` values. Everything downstream works with that type only.
+Every accepted input is normalized once, at construction, into an `ExpireAfter`: a `timedelta`,
+an aware UTC `datetime`, or one of the `Special` values. Everything downstream works with that
+type only.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def parse_expire_after(value: object, name: str = 'expire_after') -> ExpireAfter
     if isinstance(value, float) and not math.isfinite(value):
         raise ConfigurationError(f'{name}={value!r} is not a finite number; allowed: {_ALLOWED}')
     if value in (Special.NEVER_EXPIRE, Special.DO_NOT_CACHE):
-        return Special(value)
+        return Special(int(value))
     if value < 0:
         raise ConfigurationError(f'{name}={value!r} is negative; allowed: {_ALLOWED}')
     try:

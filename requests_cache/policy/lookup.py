@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Optional
 
-from .directives import parse_cache_control
-from .expiration import Special
+from .directives import CacheDirectives, parse_cache_control
+from .freshness import current_age
 from .model import Decision, Fetch, NotCached, RequestFacts, Revalidate, Serve, StoredFacts
 from .settings import CacheSettings, RequestOptions
+from .stale import stale_if_error_window, stale_while_revalidate_window, within_window
 from .validation import conditional_headers
 
 __all__ = ['decide', 'may_serve_stale_on_error']
@@ -25,10 +26,13 @@ def decide(
 
     The checks, in order: ``force_refresh``; a miss (504 under ``only_if_cached``); a reason to
     revalidate even a fresh response (``refresh``, ``always_revalidate``, ``no-cache`` in the
-    request or the response); freshness; then what to do with a stale response.
+    request or the response, a request ``max-age`` or ``min-fresh`` the stored response does not
+    meet); freshness; a request ``max-stale`` that accepts a stale response; else revalidation.
     """
     request_cc = parse_cache_control(request.headers, is_request=True)
-    only_if_cached = options.only_if_cached or (settings.cache_control and request_cc.only_if_cached)
+    only_if_cached = options.only_if_cached or (
+        settings.cache_control and request_cc.only_if_cached
+    )
     if options.force_refresh:
         return Fetch('force_refresh: ignoring any stored response')
     if stored is None:
@@ -38,11 +42,22 @@ def decide(
     if only_if_cached:
         fresh = is_fresh(stored, now)
         return Serve('only-if-cached: serving what is stored', stale=not fresh)
-    forced = _forced_revalidation(request_cc.no_cache, stored, settings, options)
+    forced = _forced_revalidation(request_cc, stored, settings, options, now)
     if forced:
         return _revalidate_or_fetch(stored, forced)
     if is_fresh(stored, now):
         return Serve(f'fresh until {_describe(stored.expires)}')
+    if settings.cache_control and _within_max_stale(request_cc, stored, now):
+        return Serve(
+            f'expired at {_describe(stored.expires)}; the request allows max-stale', stale=True
+        )
+    if within_window(stored, stale_while_revalidate_window(stored, settings), now):
+        return Serve(
+            f'expired at {_describe(stored.expires)}; serving it stale while it is revalidated '
+            'in the background (stale-while-revalidate)',
+            stale=True,
+            refresh=True,
+        )
     return _revalidate_or_fetch(stored, f'expired at {_describe(stored.expires)}')
 
 
@@ -52,37 +67,66 @@ def is_fresh(stored: StoredFacts, now: datetime) -> bool:
 
 
 def may_serve_stale_on_error(
-    stored: Optional[StoredFacts], settings: CacheSettings, now: datetime
+    stored: Optional[StoredFacts],
+    settings: CacheSettings,
+    now: datetime,
+    request: Optional[RequestFacts] = None,
 ) -> Optional[Serve]:
-    """Serve a stored response when the origin failed, if ``stale_if_error`` allows it.
+    """Serve a stored response when the origin failed, if stale-if-error allows it.
 
-    ``stale_if_error=True`` allows any staleness; a time value allows that much past expiry.
+    The window comes from the request's or response's ``stale-if-error`` directive (with
+    ``cache_control=True``) or the session's ``stale_if_error``: True allows any staleness, a
+    time value that much past expiry.
     """
-    allowed = settings.stale_if_error
-    if stored is None or allowed is False:
+    if stored is None:
         return None
-    if allowed is True or allowed is Special.NEVER_EXPIRE or is_fresh(stored, now):
-        return Serve('the origin failed; stale_if_error allows the stored response', stale=True)
-    if isinstance(allowed, timedelta) and stored.expires and now - stored.expires <= allowed:
-        return Serve(f'the origin failed; stale by less than stale_if_error={allowed}', stale=True)
-    return None
+    request_headers = request.headers if request is not None else {}
+    window = stale_if_error_window(stored, request_headers, settings)
+    if not within_window(stored, window, now):
+        return None
+    return Serve(
+        f'the origin failed; stale-if-error allows the stored response ({window})', stale=True
+    )
 
 
 def _forced_revalidation(
-    request_no_cache: bool,
+    request_cc: CacheDirectives,
     stored: StoredFacts,
     settings: CacheSettings,
     options: RequestOptions,
+    now: datetime,
 ) -> Optional[str]:
     if options.refresh:
         return 'refresh requested'
     if settings.always_revalidate:
         return 'always_revalidate is set'
-    if settings.cache_control and request_no_cache:
+    if not settings.cache_control:
+        return None
+    if request_cc.no_cache:
         return 'the request has no-cache'
-    if settings.cache_control and parse_cache_control(stored.headers).no_cache:
+    if parse_cache_control(stored.headers).no_cache:
         return 'the stored response has no-cache'
+    # RFC 9111 §5.2.1.1 and §5.2.1.3: the client's own limits on age and remaining freshness.
+    age = current_age(stored.headers, stored.request_time, stored.response_time, now)
+    if request_cc.max_age is not None and age.total_seconds() > request_cc.max_age:
+        return f'the stored response is older than the request max-age={request_cc.max_age}'
+    min_fresh = request_cc.min_fresh
+    if (
+        min_fresh is not None
+        and stored.expires
+        and (stored.expires - now).total_seconds() < min_fresh
+    ):
+        return f'the stored response is fresh for less than min-fresh={min_fresh}'
     return None
+
+
+def _within_max_stale(request_cc: CacheDirectives, stored: StoredFacts, now: datetime) -> bool:
+    # RFC 9111 §5.2.2.2: must-revalidate forbids serving stale whatever the client accepts.
+    if request_cc.max_stale is None or stored.expires is None:
+        return False
+    if parse_cache_control(stored.headers).must_revalidate:
+        return False
+    return (now - stored.expires).total_seconds() <= request_cc.max_stale
 
 
 def _revalidate_or_fetch(stored: StoredFacts, why: str) -> Decision:

@@ -21,8 +21,8 @@ __all__ = [
     'Revalidate',
     'Serve',
     'Store',
-    'StoredFacts',
     'StoreDecision',
+    'StoredFacts',
 ]
 
 
@@ -48,10 +48,12 @@ class StoredFacts:
 
 @dataclass(frozen=True)
 class Serve:
-    """Answer from the cache. ``stale`` is True when serving past expiry is allowed."""
+    """Answer from the cache. ``stale`` is True when serving past expiry is allowed;
+    ``refresh`` asks the shell to revalidate it in the background (stale-while-revalidate)."""
 
     reason: str
     stale: bool = False
+    refresh: bool = False
 
 
 @dataclass(frozen=True)

@@ -244,7 +244,7 @@ def _match_headers(value: object, name: str) -> Union[bool, tuple[str, ...]]:
 def _callable(value: object, name: str) -> Optional[Callable[..., Any]]:
     if value is not None and not callable(value):
         raise ConfigurationError(f'{name}={value!r} is not valid; allowed: a callable or None')
-    return value  # type: ignore[return-value]
+    return value
 
 
 def _stale(value: object, name: str) -> StaleSetting:

@@ -1,0 +1,62 @@
+"""Vary (RFC 9111 §4.1): which stored variant answers a request.
+
+A response with ``Vary`` is stored twice: under the request's key (the most recent variant, so
+the cache can see that the URL varies) and under a variant key that also hashes the values of the
+headers ``Vary`` names, as the request carried them. A later request is served only from the
+variant key its own header values select, so one user's variant (say, for another
+``Authorization``) is never served to another. Values are hashed, never stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .directives import HeaderSource, header_values
+
+__all__ = ['VaryRule', 'parse_vary', 'variant_key']
+
+_SPACES = re.compile(r'\s+')
+
+
+@dataclass(frozen=True)
+class VaryRule:
+    """The parsed ``Vary`` header: the names it lists (lower case), or ``matches_nothing``."""
+
+    names: tuple[str, ...] = ()
+    #: ``Vary: *``: a stored response that never matches a later request (§4.1).
+    matches_nothing: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.names) or self.matches_nothing
+
+
+def parse_vary(headers: HeaderSource) -> VaryRule:
+    """Parse every ``Vary`` line; ``*`` anywhere wins, empty members are skipped."""
+    members = [
+        m.strip().lower() for line in header_values(headers, 'Vary') for m in line.split(',')
+    ]
+    members = [m for m in members if m]
+    if '*' in members:
+        return VaryRule(matches_nothing=True)
+    return VaryRule(tuple(sorted(set(members))))
+
+
+def variant_key(primary_key: str, rule: VaryRule, request_headers: Mapping[str, Any]) -> str:
+    """The key of the variant that ``request_headers`` select under ``rule``.
+
+    Values are normalized the way §4.1 allows: several lines joined with commas, runs of
+    whitespace collapsed, surrounding whitespace stripped. A header that is absent differs from
+    one that is present but empty.
+    """
+    lowered: dict[str, list[str]] = {}
+    for name, value in request_headers.items():
+        lowered.setdefault(str(name).lower(), []).append(_SPACES.sub(' ', str(value)).strip())
+    parts = [primary_key]
+    for name in rule.names:
+        values = lowered.get(name)
+        parts.append(f'{name}\0' + ('\x01' if values is None else ','.join(values)))
+    return hashlib.blake2b('\0\0'.join(parts).encode(), digest_size=16).hexdigest()

@@ -1,0 +1,231 @@
+"""decide and may_serve_stale_on_error: what to do with a request given what is stored."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Optional
+
+import pytest
+
+from requests_cache.policy import (
+    CacheSettings,
+    Fetch,
+    NotCached,
+    RequestFacts,
+    RequestOptions,
+    Revalidate,
+    Serve,
+    StoredFacts,
+    decide,
+    may_serve_stale_on_error,
+)
+
+NOW = datetime(2024, 1, 1, 12, tzinfo=timezone.utc)
+LATER = NOW + timedelta(hours=1)
+EARLIER = NOW - timedelta(hours=1)
+ETAG = {'ETag': '"v1"'}
+MODIFIED = {'Last-Modified': 'Mon, 01 Jan 2024 08:00:00 GMT'}
+BOTH = {**ETAG, **MODIFIED}
+CC = {'cache_control': True}
+MISSING = object()
+
+
+def _stored(expires: Optional[datetime], headers: Any = ()) -> StoredFacts:
+    return StoredFacts(200, headers, NOW - timedelta(days=1), NOW - timedelta(days=1), expires)
+
+
+def _decide(
+    stored: Any = MISSING,
+    settings: Optional[dict[str, Any]] = None,
+    options: Optional[dict[str, Any]] = None,
+    request_headers: Optional[dict[str, str]] = None,
+) -> Any:
+    return decide(
+        RequestFacts('GET', 'https://site.com/', request_headers or {}),
+        _stored(LATER) if stored is MISSING else stored,
+        CacheSettings.from_kwargs(**(settings or {})),
+        RequestOptions.from_kwargs(**(options or {})),
+        NOW,
+    )
+
+
+@pytest.mark.parametrize(
+    ('kwargs', 'kind', 'reason'),
+    [
+        ({'options': {'force_refresh': True}}, Fetch, 'force_refresh'),
+        ({'stored': None}, Fetch, 'nothing stored'),
+        ({'stored': None, 'options': {'only_if_cached': True}}, NotCached, 'only-if-cached'),
+        (
+            {
+                'stored': None,
+                'settings': CC,
+                'request_headers': {'Cache-Control': 'only-if-cached'},
+            },
+            NotCached,
+            'only-if-cached',
+        ),
+        (
+            {'stored': None, 'request_headers': {'Cache-Control': 'only-if-cached'}},
+            Fetch,
+            'nothing stored',
+        ),
+        ({}, Serve, 'fresh until 2024-01-01T13:00:00'),
+        ({'stored': _stored(None)}, Serve, 'fresh until never'),
+        ({'stored': _stored(EARLIER)}, Fetch, 'no validator'),
+        ({'stored': _stored(NOW, ETAG)}, Revalidate, 'expired at 2024-01-01T12:00:00'),
+        (
+            {'stored': _stored(LATER, ETAG), 'options': {'refresh': True}},
+            Revalidate,
+            'refresh requested',
+        ),
+        (
+            {'stored': _stored(LATER), 'options': {'refresh': True}},
+            Fetch,
+            'refresh requested; no validator',
+        ),
+        (
+            {'stored': _stored(LATER, MODIFIED), 'settings': {'always_revalidate': True}},
+            Revalidate,
+            'always_revalidate',
+        ),
+        (
+            {
+                'stored': _stored(LATER, ETAG),
+                'settings': CC,
+                'request_headers': {'Cache-Control': 'no-cache'},
+            },
+            Revalidate,
+            'request has no-cache',
+        ),
+        (
+            {
+                'stored': _stored(LATER, ETAG),
+                'settings': CC,
+                'request_headers': {'Pragma': 'no-cache'},
+            },
+            Revalidate,
+            'request has no-cache',
+        ),
+        (
+            {'stored': _stored(LATER, {**ETAG, 'Cache-Control': 'no-cache'}), 'settings': CC},
+            Revalidate,
+            'stored response has no-cache',
+        ),
+        # Without cache_control, no-cache headers are not ours to follow.
+        (
+            {'stored': _stored(LATER, ETAG), 'request_headers': {'Cache-Control': 'no-cache'}},
+            Serve,
+            'fresh',
+        ),
+        ({'stored': _stored(LATER, {**ETAG, 'Cache-Control': 'no-cache'})}, Serve, 'fresh'),
+    ],
+)
+def test_decide(kwargs: dict[str, Any], kind: type, reason: str) -> None:
+    """Each situation gives the expected decision type, with a reason that explains it."""
+    decision = _decide(**kwargs)
+    assert type(decision) is kind, decision
+    assert reason in decision.reason
+
+
+@pytest.mark.parametrize(
+    ('expires', 'stale'),
+    [(LATER, False), (None, False), (EARLIER, True), (NOW, True)],
+)
+def test_only_if_cached_serves_what_is_stored(expires: Optional[datetime], stale: bool) -> None:
+    """only_if_cached never goes to the network: a stale response is served, marked stale."""
+    decision = _decide(_stored(expires, ETAG), options={'only_if_cached': True})
+    assert decision == Serve('only-if-cached: serving what is stored', stale=stale)
+
+
+@pytest.mark.parametrize(
+    ('headers', 'conditional'),
+    [
+        (ETAG, {'If-None-Match': '"v1"'}),
+        (MODIFIED, {'If-Modified-Since': 'Mon, 01 Jan 2024 08:00:00 GMT'}),
+        (BOTH, {'If-None-Match': '"v1"', 'If-Modified-Since': 'Mon, 01 Jan 2024 08:00:00 GMT'}),
+    ],
+)
+def test_revalidate_sends_validators(headers: dict[str, str], conditional: dict[str, str]) -> None:
+    """A stale response with validators is revalidated with the matching conditional headers."""
+    decision = _decide(_stored(EARLIER, headers))
+    assert isinstance(decision, Revalidate)
+    assert decision.headers == conditional
+    for name in conditional:
+        assert name in decision.reason
+
+
+STALE = _stored(EARLIER)
+
+
+@pytest.mark.parametrize(
+    ('stored', 'stale_if_error', 'served'),
+    [
+        (None, True, False),
+        (STALE, False, False),
+        (STALE, True, True),
+        (STALE, None, True),
+        (STALE, timedelta(hours=2), True),
+        (STALE, timedelta(hours=1), True),
+        (STALE, timedelta(minutes=59), False),
+        (STALE, 0, False),
+        (_stored(LATER), timedelta(0), True),
+        (_stored(None), 60, True),
+    ],
+)
+def test_may_serve_stale_on_error(
+    stored: Optional[StoredFacts], stale_if_error: Any, served: bool
+) -> None:
+    """stale_if_error=True allows any staleness, a time value at most that much, False none."""
+    settings = CacheSettings.from_kwargs(stale_if_error=stale_if_error)
+    decision = may_serve_stale_on_error(stored, settings, NOW)
+    assert (decision is not None) is served
+    if decision is not None:
+        assert decision.stale is True
+        assert 'origin failed' in decision.reason
+
+
+def _recent(expires: Optional[datetime], headers: Any = ETAG, age: timedelta = timedelta(0)) -> Any:
+    return StoredFacts(200, headers, NOW - age, NOW - age, expires)
+
+
+@pytest.mark.parametrize(
+    ('stored', 'request_cc', 'kind', 'reason'),
+    [
+        (_recent(LATER, age=timedelta(seconds=30)), 'max-age=60', Serve, 'fresh'),
+        (_recent(LATER, age=timedelta(seconds=90)), 'max-age=60', Revalidate, 'max-age=60'),
+        (_recent(LATER, {**ETAG, 'Age': '100'}), 'max-age=60', Revalidate, 'max-age=60'),
+        (_recent(LATER, age=timedelta(seconds=1)), 'max-age=0', Revalidate, 'max-age=0'),
+        (_recent(LATER), 'min-fresh=3000', Serve, 'fresh'),
+        (_recent(LATER), 'min-fresh=4000', Revalidate, 'min-fresh=4000'),
+        (_recent(None), 'min-fresh=4000', Serve, 'fresh until never'),
+        (_recent(EARLIER), 'max-stale', Serve, 'max-stale'),
+        (_recent(EARLIER), 'max-stale=3600', Serve, 'max-stale'),
+        (_recent(EARLIER), 'max-stale=60', Revalidate, 'expired'),
+        (
+            _recent(EARLIER, {**ETAG, 'Cache-Control': 'must-revalidate'}),
+            'max-stale',
+            Revalidate,
+            'expired',
+        ),
+    ],
+)
+def test_request_freshness_directives(
+    stored: StoredFacts, request_cc: str, kind: type, reason: str
+) -> None:
+    """With cache_control, request max-age, min-fresh and max-stale bound what may be served."""
+    decision = _decide(stored, CC, request_headers={'Cache-Control': request_cc})
+    assert type(decision) is kind, decision
+    assert reason in decision.reason
+    if isinstance(decision, Serve):
+        assert decision.stale is (reason == 'max-stale')
+
+
+@pytest.mark.parametrize('request_cc', ['max-age=0', 'min-fresh=99999', 'max-stale'])
+def test_request_freshness_directives_need_cache_control(request_cc: str) -> None:
+    """Without cache_control, request freshness directives are not followed."""
+    fresh = _decide(
+        _recent(LATER, age=timedelta(hours=1)), request_headers={'Cache-Control': request_cc}
+    )
+    stale = _decide(_recent(EARLIER), request_headers={'Cache-Control': request_cc})
+    assert isinstance(fresh, Serve)
+    assert isinstance(stale, Revalidate)
