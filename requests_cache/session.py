@@ -8,6 +8,7 @@ flow: key, lookup, decision, then serve, revalidate or fetch-and-store.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +17,7 @@ from contextvars import ContextVar
 from typing import Any, Callable, Optional, Union
 
 import requests
-from requests import PreparedRequest, Response
+from requests import PreparedRequest, Request, Response
 from requests.hooks import dispatch_hook
 from requests.structures import CaseInsensitiveDict
 
@@ -144,14 +145,31 @@ class CacheMixin:
         self,
         method: str,
         url: str,
-        *args: Any,
+        params: Any = None,
+        data: Any = None,
+        headers: Any = None,
+        cookies: Any = None,
+        files: Any = None,
+        auth: Any = None,
+        timeout: Any = None,
+        allow_redirects: bool = True,
+        proxies: Optional[dict[str, str]] = None,
+        hooks: Any = None,
+        stream: Optional[bool] = None,
+        verify: Any = None,
+        cert: Any = None,
+        json: Any = None,
+        *,
         expire_after: ExpireAfterInput = None,
         only_if_cached: bool = False,
         refresh: bool = False,
         force_refresh: bool = False,
-        **kwargs: Any,
     ) -> Response:
         """Send a request, like `requests.Session.request`, with optional cache options.
+
+        A fresh stored response is served right after the request is prepared, before requests
+        reads proxy and certificate settings from the environment: none of those can change the
+        key or the answer, and reading them costs more than the whole cache lookup.
 
         Args:
             expire_after: Expiration for this response, overriding every other rule.
@@ -160,11 +178,62 @@ class CacheMixin:
             force_refresh: Ignore any stored response; fetch a new one and overwrite it.
         """
         options = RequestOptions.from_kwargs(expire_after, only_if_cached, refresh, force_refresh)
+        prepared = self.prepare_request(  # type: ignore[attr-defined]
+            Request(
+                method=method.upper(),
+                url=url,
+                headers=headers,
+                files=files,
+                data=data or {},
+                json=json,
+                params=params or {},
+                auth=auth,
+                cookies=cookies,
+                hooks=hooks,
+            )
+        )
         token = _request_options.set(options)
         try:
-            return super().request(method, url, *args, **kwargs)  # type: ignore[misc, no-any-return]
+            hit = self._fresh_hit(prepared, options, self._effective_verify(verify), stream)
+            if hit is not None:
+                return hit
+            send_kwargs = {'timeout': timeout, 'allow_redirects': allow_redirects}
+            send_kwargs.update(
+                self.merge_environment_settings(  # type: ignore[attr-defined]
+                    prepared.url, proxies or {}, stream, verify, cert
+                )
+            )
+            return self.send(prepared, **send_kwargs)
         finally:
             _request_options.reset(token)
+
+    def _effective_verify(self, verify: Any) -> Any:
+        """What ``verify`` will be after requests merges the environment, up to truthiness."""
+        env_bundle = os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get('CURL_CA_BUNDLE')
+        if self.trust_env and verify in (True, None) and env_bundle:  # type: ignore[attr-defined]
+            return True
+        return verify if verify is not None else self.verify  # type: ignore[attr-defined]
+
+    def _fresh_hit(
+        self, request: PreparedRequest, options: RequestOptions, verify: Any, stream: Any
+    ) -> Optional[Response]:
+        """A stored response that may be served as is, or None to take the full path."""
+        settings = self._settings
+        if options.force_refresh or self._bypass_reason(request, settings):
+            return None
+        key = self._create_key(request, settings, verify)
+        cached = self._lookup(key, request, settings)
+        if cached is None:
+            return None
+        decision = policy.decide(
+            _request_facts(request), _stored_facts(cached), settings, options, self.clock()
+        )
+        if not isinstance(decision, policy.Serve) or decision.refresh:
+            return None
+        logger.debug(
+            '%s %s [%s]: %s', request.method, _LogUrl(request, settings), key, decision.reason
+        )
+        return self._serve(cached, request, settings, stream=stream, verify=verify)
 
     # --- the data flow ------------------------------------------------------------------------
     def send(self, request: PreparedRequest, **kwargs: Any) -> Response:
@@ -195,7 +264,7 @@ class CacheMixin:
         # 4. Act on the decision
         if isinstance(decision, policy.Serve):
             if decision.refresh:
-                self._refresh_in_background(request, key, kwargs)
+                self._refresh_in_background(request, key, cached, kwargs)  # type: ignore[arg-type]
             return self._serve(cached, request, settings, **kwargs)  # type: ignore[arg-type]
         if isinstance(decision, policy.NotCached):
             return _gateway_timeout(request)
@@ -224,7 +293,11 @@ class CacheMixin:
         return None
 
     def _refresh_in_background(
-        self, request: PreparedRequest, key: str, send_kwargs: dict[str, Any]
+        self,
+        request: PreparedRequest,
+        key: str,
+        stale: CachedResponse,
+        send_kwargs: dict[str, Any],
     ) -> None:
         """Revalidate a stale response on a worker thread, at most once at a time per key."""
         with self._refresh_lock:
@@ -238,6 +311,12 @@ class CacheMixin:
 
         def refresh() -> None:
             try:
+                # A request that read the stale entry just before another refresh finished
+                # must not refresh it again.
+                current = self.cache.get_response(key)
+                if current is not None and current.created_at > stale.created_at:
+                    logger.debug('%s was refreshed meanwhile; nothing to do', key)
+                    return
                 self.send(request.copy(), refresh=True, **kwargs)
             except Exception as exc:  # a failed refresh leaves the stale entry as it was
                 logger.warning('Background refresh of %s failed: %r', key, exc)

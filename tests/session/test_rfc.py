@@ -146,8 +146,10 @@ def test_stale_while_revalidate_serves_stale_and_refreshes_once(rfc, origin):
     origin.route('/swr', headers={**cc, 'ETag': '"2"'}, body=b'new')
     served = [rfc.get(url) for _ in range(5)]
     rfc.wait_for_refreshes()
-    assert all(r.from_cache and r.content == b'old' for r in served)
-    assert origin.count('/swr') <= 3  # the first fetch plus one refresh (a second if it raced)
+    # The first is served stale at once; later ones may already see the refreshed entry.
+    assert served[0].content == b'old' and all(r.from_cache for r in served)
+    assert {r.content for r in served} <= {b'old', b'new'}
+    assert origin.count('/swr') == 2  # the first fetch, then exactly one refresh
     assert rfc.get(url).content == b'new'
 
 
