@@ -4,12 +4,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit clean
+.PHONY: demo test lint typecheck unit docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[all,test]'
+	$(BIN)/pip install --quiet -e '.[all,test,docs]'
 	touch $(STAMP)
 
 demo: $(STAMP)  ## Run the quickstart example against its own local server.
@@ -25,7 +25,10 @@ typecheck: $(STAMP)  ## mypy --strict on the package.
 unit: $(STAMP)  ## The whole pytest suite (starts its own Redis and DynamoDB servers).
 	$(BIN)/python -m pytest
 
-test: lint typecheck unit  ## Everything CI runs.
+docs: $(STAMP)  ## Build the docs site; any warning is an error.
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
+
+test: lint typecheck docs unit  ## Everything CI runs.
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -28,8 +28,11 @@ from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunspli
 
 from url_normalize import url_normalize
 
+from .policy.settings import DEFAULT_IGNORED_PARAMETERS
+
 __all__ = [
     'KEY_VERSION',
+    'build_key',
     'create_key',
     'matched_headers',
     'normalize_body',
@@ -45,7 +48,7 @@ KEY_VERSION = 'rc-key/1'
 Body = Union[bytes, str, None]
 
 
-def create_key(
+def build_key(
     method: str,
     url: str,
     body: Body = None,
@@ -54,7 +57,7 @@ def create_key(
     match_headers: Union[bool, Iterable[str]] = False,
     verify: object = True,
 ) -> str:
-    """Build the cache key for a request (see the module docstring for the format).
+    """Build the cache key from a request's parts (see the module docstring for the format).
 
     Args:
         method: HTTP method.
@@ -76,6 +79,29 @@ def create_key(
     ]
     parts += [f'{k}:{v}'.encode() for k, v in matched_headers(headers, match_headers, ignored)]
     return hashlib.blake2b(b'\0'.join(parts), digest_size=16).hexdigest()
+
+
+def create_key(
+    request: Any,
+    ignored_parameters: Optional[Iterable[str]] = DEFAULT_IGNORED_PARAMETERS,
+    match_headers: Union[bool, Iterable[str]] = False,
+    verify: object = True,
+    **_: Any,
+) -> str:
+    """The cache key a session with these key settings uses for ``request``.
+
+    The requests-cache 1.x signature: takes a `requests.PreparedRequest` (or anything with
+    ``method``, ``url``, ``body`` and ``headers``). Defaults match a default `CachedSession`.
+    """
+    return build_key(
+        request.method or 'GET',
+        request.url or '',
+        request.body,
+        request.headers,
+        ignored_parameters or (),
+        match_headers,
+        verify,
+    )
 
 
 @lru_cache(maxsize=4096)

@@ -35,7 +35,7 @@ _lock = threading.RLock()
 
 def install_cache(
     cache_name: str = 'http_cache',
-    backend: Union[None, str, BaseCache] = None,
+    backend: Union[str, BaseCache, None] = None,
     session_factory: type[CachedSession] = CachedSession,
     **kwargs: Any,
 ) -> None:

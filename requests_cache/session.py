@@ -30,7 +30,7 @@ from .policy.expiration import ExpireAfterInput, UrlPattern
 from .policy.freshness import current_age
 from .policy.headers import storable_headers
 from .policy.invalidation import invalidated_urls
-from .policy.settings import DEFAULT_IGNORED_PARAMETERS, split_kwargs
+from .policy.settings import DEFAULT_IGNORED_PARAMETERS, rename_deprecated, split_kwargs
 from .policy.vary import VaryRule, parse_vary, variant_key
 from .serializers import SerializerPipeline
 from .streaming import TeeRaw
@@ -88,21 +88,23 @@ class CacheMixin:
         **kwargs: Any,
     ) -> None:
         setting_kwargs, backend_kwargs = split_kwargs(kwargs)
-        self._settings = CacheSettings.from_kwargs(
-            expire_after=expire_after,
-            urls_expire_after=urls_expire_after,
-            cache_control=cache_control,
-            allowable_codes=allowable_codes,
-            allowable_methods=allowable_methods,
-            ignored_parameters=ignored_parameters,
-            match_headers=match_headers,
-            filter_fn=filter_fn,
-            key_fn=key_fn,
-            stale_if_error=stale_if_error,
-            always_revalidate=always_revalidate,
-            read_only=read_only,
-            **setting_kwargs,
-        )
+        explicit = {
+            'expire_after': expire_after,
+            'urls_expire_after': urls_expire_after,
+            'cache_control': cache_control,
+            'allowable_codes': allowable_codes,
+            'allowable_methods': allowable_methods,
+            'ignored_parameters': ignored_parameters,
+            'match_headers': match_headers,
+            'filter_fn': filter_fn,
+            'key_fn': key_fn,
+            'stale_if_error': stale_if_error,
+            'always_revalidate': always_revalidate,
+            'read_only': read_only,
+        }
+        # A 0.6 name (old_data_on_error=True) must win over the default of its new name.
+        explicit.update(rename_deprecated(setting_kwargs))
+        self._settings = CacheSettings.from_kwargs(**explicit)
         if isinstance(backend, BaseCache) and serializer is not None:
             raise ConfigurationError(
                 'serializer= applies only with a backend name; pass it to the backend instead'
@@ -392,7 +394,7 @@ class CacheMixin:
         if not urls:
             return
         doomed = [
-            keys.create_key(
+            keys.build_key(
                 method,
                 url,
                 None,
@@ -420,7 +422,7 @@ class CacheMixin:
                 match_headers=settings.match_headers,
                 verify=verify,
             )
-        return keys.create_key(
+        return keys.build_key(
             request.method or 'GET',
             request.url or '',
             request.body,
@@ -516,6 +518,11 @@ class CacheMixin:
             if stale is None:
                 raise
             return self._serve(stale, request, settings, **kwargs)
+        if response.status_code >= 500:
+            error = f'status {response.status_code}'
+            stale = self._stale_on_error(cached, settings, request, error)
+            if stale is not None:
+                return self._serve(stale, request, settings, **kwargs)
         if response.status_code != 304:
             logger.debug(
                 '%s %s: revalidation got %s',

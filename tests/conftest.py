@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from origin import Origin  # noqa: E402
+from origin import Origin
 
-import requests_cache  # noqa: E402
+import requests_cache
 
 LOCAL_BACKENDS = ['sqlite', 'memory']
 
@@ -32,7 +32,9 @@ def origin(_origin_server: Origin) -> Iterator[Origin]:
 
 
 @pytest.fixture(params=LOCAL_BACKENDS)
-def session(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[requests_cache.CachedSession]:
+def session(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[requests_cache.CachedSession]:
     """A CachedSession over each local backend, in a temporary directory."""
     session = requests_cache.CachedSession(str(tmp_path / 'cache'), backend=request.param)
     yield session

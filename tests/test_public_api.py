@@ -7,7 +7,9 @@ import requests_cache
 
 def test_all_is_sorted_and_every_name_exists():
     """__all__ is sorted and every name in it is importable from the package."""
-    assert requests_cache.__all__ == sorted(requests_cache.__all__, key=lambda n: (not n.isupper(), n))
+    assert requests_cache.__all__ == sorted(
+        requests_cache.__all__, key=lambda n: (not n.isupper(), n)
+    )
     for name in requests_cache.__all__:
         assert hasattr(requests_cache, name), name
 
@@ -26,7 +28,17 @@ def test_no_public_name_is_missing_from_all():
 
 def test_requests_cache_1x_names_are_available():
     """Names that requests-cache 1.x code imports are still there."""
-    for name in ('CachedSession', 'CacheMixin', 'install_cache', 'uninstall_cache', 'NEVER_EXPIRE',
-                 'EXPIRE_IMMEDIATELY', 'DO_NOT_CACHE', 'CachedResponse', 'enabled', 'disabled'):
+    for name in (
+        'CachedSession',
+        'CacheMixin',
+        'install_cache',
+        'uninstall_cache',
+        'NEVER_EXPIRE',
+        'EXPIRE_IMMEDIATELY',
+        'DO_NOT_CACHE',
+        'CachedResponse',
+        'enabled',
+        'disabled',
+    ):
         assert hasattr(requests_cache, name), name
     assert requests_cache.NEVER_EXPIRE == -1 and requests_cache.EXPIRE_IMMEDIATELY == 0

@@ -22,7 +22,12 @@ __all__ = [
 
 #: Backend name -> "module:class". Modules with optional dependencies load on first use.
 BACKEND_CLASSES: dict[str, str] = {
+    'dynamodb': 'requests_cache.backends.dynamodb:DynamoDbCache',
+    'filesystem': 'requests_cache.backends.filesystem:FileCache',
+    'gridfs': 'requests_cache.backends.gridfs:GridFSCache',
     'memory': 'requests_cache.backends.memory:MemoryCache',
+    'mongodb': 'requests_cache.backends.mongodb:MongoCache',
+    'redis': 'requests_cache.backends.redis:RedisCache',
     'sqlite': 'requests_cache.backends.sqlite:SQLiteCache',
 }
 
@@ -43,7 +48,7 @@ def backend_class(name: str) -> type[BaseCache]:
 
 
 def init_backend(
-    cache_name: str, backend: Union[None, str, BaseCache] = None, **kwargs: Any
+    cache_name: str, backend: Union[str, BaseCache, None] = None, **kwargs: Any
 ) -> BaseCache:
     """Resolve the ``backend=`` argument into a cache object.
 
@@ -65,4 +70,3 @@ def init_backend(
         )
     cls = backend_class(backend or 'sqlite')
     return cls(cache_name, **kwargs)
-

@@ -13,16 +13,19 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, MutableMapping
 from datetime import datetime
-from typing import Any, ClassVar, Optional, Union
+from typing import Any, Callable, ClassVar, Optional, TypeVar, Union
 
-from ..errors import UnknownSettingError
+from ..errors import StorageError, UnknownSettingError
 from ..models import CachedResponse, utcnow
 from ..policy.settings import CacheSettings, closest_name
 from ..serializers import DecodeError, SerializerPipeline, init_serializer
+from .resilience import CircuitBreaker
 
 __all__ = ['BaseCache', 'BaseStorage', 'DictStorage']
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar('T')
 
 
 class BaseStorage(MutableMapping[str, Any], ABC):
@@ -108,7 +111,7 @@ class BaseCache:
     def __init__(
         self,
         cache_name: str = 'http_cache',
-        serializer: Union[None, str, SerializerPipeline] = None,
+        serializer: Union[str, SerializerPipeline, None] = None,
         **kwargs: Any,
     ) -> None:
         self.check_kwargs(kwargs)
@@ -116,6 +119,13 @@ class BaseCache:
         self.serializer = init_serializer(serializer)
         self.responses: BaseStorage = DictStorage()
         self.redirects: BaseStorage = DictStorage()
+        #: Set by network backends unless ``strict=True``: storage errors become misses.
+        self.breaker: Optional[CircuitBreaker] = None
+
+    @classmethod
+    def accepted_kwargs(cls) -> set[str]:
+        """The backend keyword arguments this class accepts; drivers may add their own."""
+        return set(cls.backend_kwargs)
 
     @classmethod
     def check_kwargs(cls, kwargs: Iterable[str]) -> None:
@@ -124,9 +134,10 @@ class BaseCache:
         Raises:
             UnknownSettingError: A keyword is neither a setting nor a backend argument.
         """
-        valid = set(cls.backend_kwargs) | set(CacheSettings.names()) | {'cache_name', 'serializer'}
+        accepted = cls.accepted_kwargs()
+        valid = accepted | set(CacheSettings.names()) | {'cache_name', 'serializer'}
         for name in kwargs:
-            if name not in cls.backend_kwargs:
+            if name not in accepted:
                 suggestion = closest_name(name, valid)
                 hint = f'; did you mean {suggestion!r}?' if suggestion else ''
                 raise UnknownSettingError(
@@ -134,17 +145,27 @@ class BaseCache:
                 )
 
     # --- reading ---------------------------------------------------------------------------
-    def get_response(self, key: str, default: Any = None) -> Optional[CachedResponse]:
+    def get_response(
+        self, key: str, default: Optional[CachedResponse] = None
+    ) -> Optional[CachedResponse]:
         """The response stored under ``key`` or under the redirect alias ``key``, else ``default``.
 
         An entry that cannot be decoded is logged, deleted and treated as a miss.
+
+        Raises:
+            StorageError: The storage failed, and this backend does not fail open.
         """
+        return self._guarded(lambda: self._read_response(key, default), default)
+
+    def _read_response(
+        self, key: str, default: Optional[CachedResponse]
+    ) -> Optional[CachedResponse]:
         blob = self.responses.get(key)
         if blob is None:
             target = self.redirects.get(key)
             if target is None:
                 return default
-            key = target.decode() if isinstance(target, bytes) else str(target)
+            key = _as_str(target)
             blob = self.responses.get(key)
             if blob is None:
                 return default
@@ -159,16 +180,38 @@ class BaseCache:
     def save_response(
         self, response: CachedResponse, cache_key: Optional[str] = None, expires: Any = None
     ) -> None:
-        """Store a response under ``cache_key`` (default: its own ``cache_key``)."""
+        """Store a response under ``cache_key`` (default: its own ``cache_key``).
+
+        Raises:
+            StorageError: The storage failed, and this backend does not fail open.
+        """
         key = cache_key or response.cache_key
         if expires is not None:
             response.expires = expires
+        self._guarded(lambda: self._write_response(key, response), None)
+
+    def _write_response(self, key: str, response: CachedResponse) -> None:
+        """Serialize and store one response; backends that store extra fields override this."""
         self.responses.set(key, self.serializer.dumps(response), response.expires)
+
+    def _guarded(self, operation: Callable[[], T], fallback: T) -> T:
+        """Run a storage operation; with a circuit breaker, a failure returns ``fallback``."""
+        if self.breaker is None:
+            return operation()
+        if not self.breaker.allow():
+            return fallback
+        try:
+            result = operation()
+        except StorageError as exc:
+            self.breaker.record_failure(exc)
+            return fallback
+        self.breaker.record_success()
+        return result
 
     def save_redirect(self, alias_key: str, target_key: str) -> None:
         """Make ``alias_key`` resolve to the response stored under ``target_key``."""
         if alias_key != target_key:
-            self.redirects[alias_key] = target_key
+            self._guarded(lambda: self.redirects.__setitem__(alias_key, target_key), None)
 
     # --- management ------------------------------------------------------------------------
     def contains(self, key: str) -> bool:
@@ -207,7 +250,8 @@ class BaseCache:
         return utcnow()
 
     def __repr__(self) -> str:
-        return f'<{type(self).__name__}(name={self.cache_name!r}, serializer={self.serializer.name!r})>'
+        name = type(self).__name__
+        return f'<{name}(name={self.cache_name!r}, serializer={self.serializer.name!r})>'
 
 
 def _as_str(value: Any) -> str:

@@ -22,7 +22,7 @@ class MemoryCache(BaseCache):
     def __init__(
         self,
         cache_name: str = 'memory',
-        serializer: Union[None, str, SerializerPipeline] = None,
+        serializer: Union[str, SerializerPipeline, None] = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(cache_name, serializer, **kwargs)

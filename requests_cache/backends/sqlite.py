@@ -11,6 +11,7 @@ How it stays out of "database is locked":
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -29,7 +30,14 @@ from ..errors import ConfigurationError, StorageError, translate_errors
 from ..serializers import SerializerPipeline
 from .base import BaseCache, BaseStorage
 
-__all__ = ['SQLiteCache', 'SQLiteConnections', 'SQLiteStorage', 'sqlite_path', 'user_cache_dir']
+__all__ = [
+    'SQLiteCache',
+    'SQLiteConnections',
+    'SQLiteStorage',
+    'cache_path',
+    'sqlite_path',
+    'user_cache_dir',
+]
 
 logger = logging.getLogger(__name__)
 
@@ -48,11 +56,22 @@ def user_cache_dir(app: str = 'requests_cache') -> Path:
     return base / app
 
 
-def sqlite_path(
+def cache_path(
     cache_name: Union[str, Path], use_temp: bool = False, use_cache_dir: bool = False
 ) -> Path:
-    """Where the database file for ``cache_name`` lives: ``~`` expanded, ``.sqlite`` added if
-    the name has no suffix, and placed in the temp or user cache directory if asked."""
+    """Where a file-based cache named ``cache_name`` lives.
+
+    Args:
+        cache_name: A path; ``~`` is expanded.
+        use_temp: Place a relative path in the system temp directory.
+        use_cache_dir: Place a relative path in the user cache directory.
+
+    Returns:
+        The resolved path, without any suffix added.
+
+    Raises:
+        ConfigurationError: Both ``use_temp`` and ``use_cache_dir`` are set.
+    """
     path = Path(cache_name).expanduser()
     if use_temp and use_cache_dir:
         raise ConfigurationError('use_temp and use_cache_dir cannot both be True')
@@ -60,6 +79,15 @@ def sqlite_path(
         path = Path(tempfile.gettempdir()) / path
     elif use_cache_dir and not path.is_absolute():
         path = user_cache_dir() / path
+    return path
+
+
+def sqlite_path(
+    cache_name: Union[str, Path], use_temp: bool = False, use_cache_dir: bool = False
+) -> Path:
+    """Where the database file for ``cache_name`` lives: see `cache_path`, plus ``.sqlite`` if
+    the name has no suffix."""
+    path = cache_path(cache_name, use_temp, use_cache_dir)
     return path if path.suffix else path.with_name(path.name + '.sqlite')
 
 
@@ -170,10 +198,8 @@ class SQLiteConnections:
         with self._lock:
             connections, self._all = self._all, []
         for connection in connections:
-            try:
+            with contextlib.suppress(sqlite3.ProgrammingError):  # closed in its own thread
                 connection.close()
-            except sqlite3.ProgrammingError:  # closed from its own thread already
-                pass
         self._local = threading.local()
 
 
@@ -259,9 +285,7 @@ class SQLiteStorage(BaseStorage):
             chunk = keys[start : start + _BULK_CHUNK]
             marks = ','.join('?' * len(chunk))
             with self.connections.write() as connection:
-                connection.execute(
-                    f'DELETE FROM "{self.table_name}" WHERE key IN ({marks})', chunk
-                )
+                connection.execute(f'DELETE FROM "{self.table_name}" WHERE key IN ({marks})', chunk)
 
     def clear(self) -> None:
         """Delete every row of this table."""
@@ -315,7 +339,7 @@ class SQLiteCache(BaseCache):
     def __init__(
         self,
         db_path: Union[str, Path] = 'http_cache',
-        serializer: Union[None, str, SerializerPipeline] = None,
+        serializer: Union[str, SerializerPipeline, None] = None,
         use_temp: bool = False,
         use_cache_dir: bool = False,
         use_memory: bool = False,
@@ -328,8 +352,10 @@ class SQLiteCache(BaseCache):
         super().__init__(str(db_path), serializer, **kwargs)
         if 'timeout' in kwargs:  # the sqlite3.connect spelling of busy_timeout
             busy_timeout = kwargs.pop('timeout')
-        path = None if use_memory or str(db_path) == ':memory:' else sqlite_path(
-            db_path, use_temp, use_cache_dir
+        path = (
+            None
+            if use_memory or str(db_path) == ':memory:'
+            else sqlite_path(db_path, use_temp, use_cache_dir)
         )
         self.db_path = path
         self.connections = SQLiteConnections(

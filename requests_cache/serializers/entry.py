@@ -22,7 +22,7 @@ Every format starts from this dict, so a JSON, YAML, BSON or binary blob holds t
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 from requests.structures import CaseInsensitiveDict
 
@@ -58,7 +58,9 @@ def response_to_entry(response: CachedResponse, with_history: bool = True) -> di
         },
     }
     if with_history:
-        entry['history'] = [response_to_entry(r, with_history=False) for r in response.history]
+        # Redirect hops from the network are plain Responses carrying the same cache attributes.
+        hops = [cast(CachedResponse, r) for r in response.history]
+        entry['history'] = [response_to_entry(r, with_history=False) for r in hops]
     return entry
 
 
@@ -70,7 +72,8 @@ def entry_to_response(entry: Any, cache_key: str = '') -> CachedResponse:
     """
     try:
         return _build(entry, cache_key, entry.get('history', ()))
-    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+    # OSError: fromtimestamp() raises it for out-of-range values on some platforms.
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError) as exc:
         raise DecodeError(f'stored entry has the wrong shape: {exc!r}') from exc
 
 
@@ -84,15 +87,15 @@ def _build(entry: dict[str, Any], cache_key: str, history: Any) -> CachedRespons
         method=_str(stored_request['method']),
         url=_str(stored_request['url']),
         headers=CaseInsensitiveDict(_pairs(stored_request['headers'])),
-        body=stored_request['body'],
+        body=_optional(stored_request['body'], (bytes, str)),
     )
     return CachedResponse.build(
         url=_str(entry['url']),
         status_code=status,
-        reason=entry['reason'],
+        reason=_optional(entry['reason'], (str,)),
         headers=_pairs(entry['headers']),
         body=body,
-        encoding=entry['encoding'],
+        encoding=_optional(entry['encoding'], (str,)),
         elapsed=float(entry['elapsed']),
         version=int(entry['version']),
         request=request,
@@ -107,6 +110,13 @@ def _build(entry: dict[str, Any], cache_key: str, history: Any) -> CachedRespons
 def _str(value: Any) -> str:
     if not isinstance(value, str):
         raise TypeError(f'expected a string, got {type(value).__name__}')
+    return value
+
+
+def _optional(value: Any, types: tuple[type, ...]) -> Any:
+    # A type checked here fails as a miss now, not as a confusing error when the body is read.
+    if value is not None and not isinstance(value, types):
+        raise TypeError(f'unexpected stored type {type(value).__name__}')
     return value
 
 

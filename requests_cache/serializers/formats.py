@@ -1,12 +1,17 @@
 """Named serialization formats, and the ``serializer=`` argument resolved into a pipeline.
 
-=========  =========================================================================  ========
-name       what it stores                                                             safe [1]
-=========  =========================================================================  ========
-binary     default: msgpack metadata frame followed by the raw body bytes             yes
-json       one JSON document; bodies as text when they are UTF-8, else base64         yes
-pickle     the entry dict, pickled: opt in only, and sign it (``secret_key``)         no
-=========  =========================================================================  ========
+=================  ===============================================================  ========
+name               what it stores                                                   safe [1]
+=================  ===============================================================  ========
+binary             default: msgpack metadata frame followed by the raw body bytes   yes
+json               one JSON document; bodies as text when they are UTF-8, else b64  yes
+yaml               the JSON shape as YAML (safe_dump / safe_load only)              yes
+bson               BSON (pymongo's ``bson``); bodies as raw binary                  yes
+json_document      the JSON shape as a dict, for MongoDB                            yes
+bson_document      the entry dict with raw bytes, for MongoDB                       yes
+dynamodb_document  the entry dict with Decimal numbers, for DynamoDB                yes
+pickle             the entry dict, pickled: opt in only, and sign it (``secret_key``)  no
+=================  ===============================================================  ========
 
 [1] Safe means loading a blob that an attacker wrote cannot run code: the decoder only builds
 plain values, and the entry shape is checked before a response is built from it.
@@ -14,110 +19,128 @@ plain values, and the entry shape is checked before a response is built from it.
 
 from __future__ import annotations
 
-import base64
-import json
+import copy
 import pickle
 import struct
-from typing import Any, Callable, Union
+import threading
+from collections.abc import Sequence
+from typing import Any, Callable, Optional, Union
 
 import msgpack
 
 from ..errors import ConfigurationError
+from .compression import compressed
+from .documents import bson_document, bson_serializer, dynamodb_document
 from .pipeline import SerializerPipeline, Stage
+from .signing import SecretKey, signed
+from .text import json_document, json_serializer, yaml_serializer
 
-__all__ = ['SERIALIZERS', 'binary_serializer', 'init_serializer', 'json_serializer']
+__all__ = [
+    'SERIALIZERS',
+    'binary_serializer',
+    'init_serializer',
+    'pickle_serializer',
+]
 
-_FRAME_HEADER = struct.Struct('>I')
+# Metadata length, body length. The body length makes a blob cut short a DecodeError instead of
+# a response with a shorter body.
+_FRAME_HEADER = struct.Struct('>IQ')
 
 
-def _frame_dumps(entry: dict[str, Any]) -> bytes:
-    # The body stays outside msgpack so it is copied once and never re-encoded.
+_packers = threading.local()
+
+
+def _packer() -> Any:
+    # msgpack.packb builds a new Packer (and its buffer) per call, which is a measurable share of a
+    # small entry's time; a Packer is not safe to share between threads, so keep one per thread.
+    try:
+        return _packers.packer
+    except AttributeError:
+        _packers.packer = msgpack.Packer(use_bin_type=True)
+        return _packers.packer
+
+
+def _frame_dumps(entry: dict[str, Any]) -> list[Any]:
+    # The body stays outside msgpack so it is never re-encoded; the pipeline copies it once when
+    # it joins these chunks behind the tag.
     meta = dict(entry)
     body = meta.pop('body')
-    packed = msgpack.packb(meta, use_bin_type=True)
-    return b''.join((_FRAME_HEADER.pack(len(packed)), packed, body))
+    packed = _packer().pack(meta)
+    return [_FRAME_HEADER.pack(len(packed), len(body)), packed, body]
 
 
-def _frame_loads(blob: bytes) -> dict[str, Any]:
-    (length,) = _FRAME_HEADER.unpack_from(blob)
-    end = _FRAME_HEADER.size + length
-    if end > len(blob):
-        raise ValueError('metadata frame is longer than the blob')
-    meta = msgpack.unpackb(blob[_FRAME_HEADER.size : end], raw=False, strict_map_key=True)
+def _frame_loads(blob: Any) -> dict[str, Any]:
+    # The pipeline hands this stage a memoryview already; only other callers pay for a new one.
+    view = blob if isinstance(blob, memoryview) else memoryview(blob)
+    meta_length, body_length = _FRAME_HEADER.unpack_from(view)
+    end = _FRAME_HEADER.size + meta_length
+    if end + body_length != len(view):
+        raise ValueError('frame lengths do not match the blob (truncated or padded)')
+    meta = msgpack.unpackb(view[_FRAME_HEADER.size : end], raw=False, strict_map_key=True)
     if not isinstance(meta, dict):
         raise ValueError('metadata frame is not a map')
-    meta['body'] = blob[end:]
+    meta['body'] = bytes(view[end:])
     return meta
 
 
-binary_serializer = SerializerPipeline([Stage(_frame_dumps, _frame_loads, 'msgpack-frame')], 'binary')
-
-
-def _to_text_fields(entry: dict[str, Any]) -> dict[str, Any]:
-    converted = dict(entry)
-    converted['body'] = _encode_bytes(entry['body'])
-    converted['request'] = {**entry['request'], 'body': _encode_bytes(entry['request']['body'])}
-    if 'history' in entry:
-        converted['history'] = [_to_text_fields(hop) for hop in entry['history']]
-    return converted
-
-
-def _from_text_fields(doc: dict[str, Any]) -> dict[str, Any]:
-    converted = dict(doc)
-    converted['body'] = _decode_bytes(doc['body'])
-    converted['request'] = {**doc['request'], 'body': _decode_bytes(doc['request']['body'])}
-    if 'history' in doc:
-        converted['history'] = [_from_text_fields(hop) for hop in doc['history']]
-    return converted
-
-
-def _encode_bytes(value: Union[bytes, str, None]) -> Any:
-    if not isinstance(value, bytes):
-        return value
-    try:
-        return {'text': value.decode('utf-8')}
-    except UnicodeDecodeError:
-        return {'base64': base64.b64encode(value).decode('ascii')}
-
-
-def _decode_bytes(value: Any) -> Union[bytes, str, None]:
-    if isinstance(value, dict):
-        if 'text' in value:
-            return str(value['text']).encode('utf-8')
-        return base64.b64decode(value['base64'], validate=True)
-    if value is None or isinstance(value, str):
-        return value
-    raise TypeError(f'unexpected stored body type {type(value).__name__}')
-
-
-#: Converts bytes fields to text: the first stage of every text or document format.
-text_fields_stage = Stage(_to_text_fields, _from_text_fields, 'text-fields')
-
-json_serializer = SerializerPipeline(
-    [
-        text_fields_stage,
-        Stage(lambda d: json.dumps(d, ensure_ascii=False).encode('utf-8'), json.loads, 'json'),
-    ],
-    'json',
+#: The default format: safe to load from untrusted storage, and at least as fast as pickle.
+binary_serializer = SerializerPipeline(
+    [Stage(_frame_dumps, _frame_loads, 'msgpack-frame')], 'binary', version=2
 )
 
+#: Pickle: loading it runs code chosen by whoever wrote the blob. Opt in only, and sign it.
 pickle_serializer = SerializerPipeline(
-    [Stage(lambda d: pickle.dumps(d, protocol=5), pickle.loads, 'pickle')], 'pickle'
+    [Stage(lambda d: pickle.dumps(d, protocol=5), pickle.loads, 'pickle')], 'pickle', safe=False
 )
 
+#: Format names for ``serializer=``: a pipeline, or a factory for formats with optional imports.
 SERIALIZERS: dict[str, Union[SerializerPipeline, Callable[[], SerializerPipeline]]] = {
     'binary': binary_serializer,
+    'bson': bson_serializer,
+    'bson_document': bson_document,
+    'dynamodb_document': dynamodb_document,
     'json': json_serializer,
+    'json_document': json_document,
     'pickle': pickle_serializer,
+    'yaml': yaml_serializer,
 }
 
 
-def init_serializer(serializer: Union[None, str, SerializerPipeline]) -> SerializerPipeline:
+def init_serializer(
+    serializer: Union[str, SerializerPipeline, None] = None,
+    *,
+    compress: Optional[str] = None,
+    secret_key: Union[SecretKey, Sequence[SecretKey], None] = None,
+    strict: bool = False,
+) -> SerializerPipeline:
     """Resolve the ``serializer=`` argument: None (the default), a name, or a pipeline.
+
+    Args:
+        serializer: A format name from `SERIALIZERS`, a pipeline, or None for ``binary``.
+        compress: ``'zlib'`` or ``'zstd'`` to compress the blob (binary pipelines only).
+        secret_key: Sign blobs with this key; a list rotates keys (the first signs, all verify).
+        strict: Raise `StorageError` for unreadable blobs instead of a logged miss.
+
+    Returns:
+        The pipeline to store responses with.
 
     Raises:
         ConfigurationError: The name is unknown; the message lists the known ones.
+        MissingDependencyError: The format needs an optional package that is not installed.
     """
+    pipeline = _resolve(serializer)
+    if compress:
+        pipeline = compressed(pipeline, compress)
+    if secret_key:
+        return signed(pipeline, secret_key, strict=strict)
+    if strict and not pipeline.strict:
+        # A copy, so the shared module-level pipelines never change under other sessions.
+        pipeline = copy.copy(pipeline)
+        pipeline.strict = True
+    return pipeline
+
+
+def _resolve(serializer: Union[str, SerializerPipeline, None]) -> SerializerPipeline:
     if serializer is None:
         return binary_serializer
     if isinstance(serializer, SerializerPipeline):

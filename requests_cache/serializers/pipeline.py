@@ -2,18 +2,23 @@
 
 ``dumps`` runs the stages in order and prefixes the result with the pipeline's tag; ``loads``
 checks the tag, then runs the stages in reverse. Any failure on the way back is a `DecodeError`,
-which the cache turns into a logged miss.
+which the cache turns into a logged miss (or a `StorageError` with ``strict=True``).
+
+Binary stages may return a list of byte chunks instead of one bytes object: the pipeline joins
+the tag and the chunks in one copy, so a large body is copied once on the way out. On the way
+back the first stage sees a `memoryview` past the tag, so the tag is never sliced off with a copy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
+from ..errors import StorageError
 from ..models import CachedResponse
 from .entry import DecodeError, entry_to_response, response_to_entry
 
-__all__ = ['DecodeError', 'SerializerPipeline', 'Stage']
+__all__ = ['DecodeError', 'SerializerPipeline', 'Stage', 'join_chunks']
 
 
 class Stage:
@@ -21,7 +26,8 @@ class Stage:
 
     Args:
         dumps: Transforms a value toward storage.
-        loads: Reverses ``dumps``.
+        loads: Reverses ``dumps``. In a binary pipeline the stage closest to storage receives a
+            `memoryview`; stages that need `bytes` convert it.
         name: A short name for logs and ``repr``.
     """
 
@@ -36,6 +42,21 @@ class Stage:
         return f'Stage({self.name})'
 
 
+def join_chunks(value: Any, prefix: bytes = b'') -> bytes:
+    """Join a stage result (bytes-like, or a list of byte chunks) into bytes after ``prefix``.
+
+    Args:
+        value: Bytes-like object or a list of them.
+        prefix: Bytes to put first (a tag).
+
+    Returns:
+        One bytes object, built with a single copy of each chunk.
+    """
+    if isinstance(value, list):
+        return b''.join([prefix, *value])
+    return b''.join((prefix, value))
+
+
 class SerializerPipeline:
     """Turns a `CachedResponse` into a tagged blob (or document) and back.
 
@@ -48,50 +69,91 @@ class SerializerPipeline:
             another.
         version: Format version; part of the tag.
         is_binary: True if the result is bytes; False for document formats (a dict).
+        strict: Raise `StorageError` instead of `DecodeError` for unreadable blobs, so corruption
+            is loud instead of a logged miss.
+        safe: False if loading a blob from untrusted storage could run code (pickle).
     """
 
     def __init__(
-        self, stages: Sequence[Stage], name: str, version: int = 1, is_binary: bool = True
+        self,
+        stages: Sequence[Stage],
+        name: str,
+        version: int = 1,
+        is_binary: bool = True,
+        strict: bool = False,
+        safe: bool = True,
     ) -> None:
         self.stages = tuple(stages)
         self.name = name
         self.version = version
         self.is_binary = is_binary
+        self.strict = strict
+        self.safe = safe
         self.tag = f'rc/{name}/{version}\n'
         self._tag_bytes = self.tag.encode()
 
-    def dumps(self, response: CachedResponse) -> Any:
-        """Serialize a response into a tagged blob (bytes) or document (dict)."""
+    def dumps(self, response: CachedResponse, cache_key: Optional[str] = None) -> Any:
+        """Serialize a response into a tagged blob (bytes) or document (dict).
+
+        Args:
+            response: The response to store.
+            cache_key: The key it is stored under; unused here, but signed pipelines bind the
+                blob to it (default: ``response.cache_key``).
+
+        Returns:
+            Bytes for binary pipelines, a dict for document pipelines.
+        """
         value: Any = response_to_entry(response)
         for stage in self.stages:
             value = stage.dumps(value)
         if self.is_binary:
-            return self._tag_bytes + value
+            return join_chunks(value, self._tag_bytes)
         return {'_format': self.tag, **value}
 
     def loads(self, blob: Any, cache_key: str = '') -> CachedResponse:
         """Deserialize a blob written by `dumps`.
 
+        Args:
+            blob: Bytes (binary pipelines) or a dict (document pipelines) read from storage.
+            cache_key: The key the blob was read from; set on the response.
+
+        Returns:
+            The rebuilt response.
+
         Raises:
             DecodeError: The blob has another tag, or is corrupt or of the wrong shape.
+            StorageError: The same failures, when the pipeline is ``strict``.
         """
+        try:
+            return self._loads(blob, cache_key)
+        except DecodeError as exc:
+            if self.strict:
+                raise StorageError(f'unreadable cache entry {cache_key!r}: {exc}') from exc
+            raise
+
+    def _loads(self, blob: Any, cache_key: str) -> CachedResponse:
         value = self._untag(blob)
         try:
             for stage in reversed(self.stages):
                 value = stage.loads(value)
         except DecodeError:
             raise
-        except Exception as exc:  # noqa: BLE001 - any decoder failure on foreign data is a miss
+        except Exception as exc:  # decoders raise anything on foreign data; all of it is a miss
             raise DecodeError(f'{self.name} decoding failed: {exc!r}') from exc
         return entry_to_response(value, cache_key)
 
     def _untag(self, blob: Any) -> Any:
         if self.is_binary:
-            if isinstance(blob, memoryview):
-                blob = bytes(blob)
-            if not isinstance(blob, bytes) or not blob.startswith(self._tag_bytes):
+            # bytes.startswith is the common, fast path; other buffers compare a view slice.
+            if isinstance(blob, bytes):
+                tagged = blob.startswith(self._tag_bytes)
+            elif isinstance(blob, (bytearray, memoryview)):
+                tagged = memoryview(blob)[: len(self._tag_bytes)] == self._tag_bytes
+            else:
+                tagged = False
+            if not tagged:
                 raise DecodeError(f'not a {self.tag.strip()!r} blob: {_describe(blob)}')
-            return blob[len(self._tag_bytes) :]
+            return memoryview(blob)[len(self._tag_bytes) :]
         if not isinstance(blob, dict) or blob.get('_format') != self.tag:
             raise DecodeError(f'not a {self.tag.strip()!r} document: {_describe(blob)}')
         return {k: v for k, v in blob.items() if k != '_format'}
@@ -101,6 +163,6 @@ class SerializerPipeline:
 
 
 def _describe(blob: Any) -> str:
-    if isinstance(blob, (bytes, bytearray)):
+    if isinstance(blob, (bytes, bytearray, memoryview)):
         return f'starts with {bytes(blob[:16])!r}'
     return f'a {type(blob).__name__}'

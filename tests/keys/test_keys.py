@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from requests_cache.keys import (
     KEY_VERSION,
-    create_key,
+    build_key,
     normalize_url,
     redact_body,
     redact_headers,
@@ -37,7 +37,7 @@ FORM = {'Content-Type': 'application/x-www-form-urlencoded'}
 )
 def test_equivalent_urls_share_a_key(url_a: str, url_b: str) -> None:
     """URLs that differ only in case, default port, query order or fragment share a key."""
-    assert create_key('GET', url_a) == create_key('GET', url_b)
+    assert build_key('GET', url_a) == build_key('GET', url_b)
 
 
 @pytest.mark.parametrize(
@@ -66,7 +66,7 @@ def test_equivalent_urls_share_a_key(url_a: str, url_b: str) -> None:
 def test_different_requests_get_different_keys(a: dict[str, Any], b: dict[str, Any]) -> None:
     """Method, URL, body, TLS verification and matched headers all change the key."""
     defaults = {'method': 'GET', 'url': 'https://example.com/a'}
-    assert create_key(**{**defaults, **a}) != create_key(**{**defaults, **b})
+    assert build_key(**{**defaults, **a}) != build_key(**{**defaults, **b})
 
 
 @pytest.mark.parametrize(
@@ -90,7 +90,7 @@ def test_different_requests_get_different_keys(a: dict[str, Any], b: dict[str, A
 def test_equivalent_requests_share_a_key(a: dict[str, Any], b: dict[str, Any]) -> None:
     """Method case, verify truthiness, JSON/form field order and unmatched headers don't count."""
     defaults = {'method': 'GET', 'url': 'https://example.com/a'}
-    assert create_key(**{**defaults, **a}) == create_key(**{**defaults, **b})
+    assert build_key(**{**defaults, **a}) == build_key(**{**defaults, **b})
 
 
 @pytest.mark.parametrize(
@@ -122,19 +122,19 @@ def test_ignored_parameters_leave_the_key(
         'url': 'https://e.com/',
         'ignored_parameters': ['api_key', 'Authorization'],
     }
-    assert create_key(**{**defaults, **with_param}) == create_key(**{**defaults, **without})
+    assert build_key(**{**defaults, **with_param}) == build_key(**{**defaults, **without})
 
 
 def test_ignored_parameters_only_apply_when_given() -> None:
     """Without ignored_parameters the same query parameter does change the key."""
-    assert create_key('GET', 'https://e.com/?q=1&api_key=S') != create_key(
+    assert build_key('GET', 'https://e.com/?q=1&api_key=S') != build_key(
         'GET', 'https://e.com/?q=1'
     )
 
 
 def test_golden_key_v1() -> None:
     """Key format v1 is stable: this request's key is pinned and matches the documented recipe."""
-    key = create_key(
+    key = build_key(
         'post',
         'HTTPS://Example.com:443/api?b=2&a=1#top',
         b'{"y": 1, "x": [1, 2]}',
@@ -203,7 +203,7 @@ def test_redact_body(body: Any, content_type: str, expected: Any) -> None:
 def test_deeply_nested_json_body_is_keyed_raw() -> None:
     """A JSON body nested past the recursion limit is keyed byte for byte instead of crashing."""
     deep = b'[' * 100_000
-    assert create_key('POST', 'https://e.com/', deep, JSON) == create_key(
+    assert build_key('POST', 'https://e.com/', deep, JSON) == build_key(
         'POST', 'https://e.com/', deep
     )
     assert redact_body(deep, 'application/json', ['api_key']) == deep
@@ -217,7 +217,7 @@ def test_normalize_url_and_create_key_never_raise(tail: str) -> None:
     """Any printable text after 'http://host/' normalizes and keys without raising."""
     url = 'http://host/' + tail
     assert isinstance(normalize_url(url), str)
-    assert len(create_key('GET', url, ignored_parameters=['api_key'])) == 32
+    assert len(build_key('GET', url, ignored_parameters=['api_key'])) == 32
 
 
 _PARAMS = st.lists(
@@ -237,4 +237,4 @@ def test_create_key_ignores_query_order(params: list[tuple[str, str]], rnd: Any)
     def url(pairs: list[tuple[str, str]]) -> str:
         return 'https://host/p?' + '&'.join(f'{k}={v}' for k, v in pairs)
 
-    assert create_key('GET', url(params)) == create_key('GET', url(shuffled))
+    assert build_key('GET', url(params)) == build_key('GET', url(shuffled))

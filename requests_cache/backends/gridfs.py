@@ -1,0 +1,151 @@
+"""GridFS storage: responses as GridFS files, for bodies past MongoDB's 16 MB document limit.
+
+Each file's ``_id`` is the cache key, so a lookup is one indexed query. Redirects are small, so
+they stay in an ordinary collection (`MongoStorage`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any, Optional, Union
+
+from ..errors import ConfigurationError
+from ..serializers import SerializerPipeline
+from .base import BaseCache, BaseStorage
+from .mongodb import MongoStorage, connect, mongo_errors, require_pymongo
+from .resilience import CircuitBreaker
+
+try:
+    from gridfs import GridFS
+    from gridfs.errors import FileExists, NoFile
+except ImportError:  # reported by require_pymongo(), which checks the same package
+    pass
+
+__all__ = ['GridFSCache', 'GridFSStorage']
+
+logger = logging.getLogger(__name__)
+
+_BULK_CHUNK = 500
+
+
+class GridFSStorage(BaseStorage):
+    """Values as files in one GridFS bucket.
+
+    Args:
+        db: A pymongo (or mongomock) database.
+        collection: The bucket name (its collections are ``<name>.files`` and ``<name>.chunks``).
+    """
+
+    def __init__(self, db: Any, collection: str = 'fs') -> None:
+        require_pymongo('The gridfs backend')
+        self.db = db
+        # GridFS's own collections, used directly for queries and bulk deletes.
+        self.files = db[f'{collection}.files']
+        self.chunks = db[f'{collection}.chunks']
+        self.fs = GridFS(db, collection=collection)
+
+    def __getitem__(self, key: str) -> Any:
+        with mongo_errors():
+            try:
+                return self.fs.get(key).read()
+            except NoFile:
+                raise KeyError(key) from None
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.set(key, value)
+
+    def set(self, key: str, value: Any, expires: Optional[datetime] = None) -> None:
+        """Replace the file stored under ``key``."""
+        data = value.encode('utf-8') if isinstance(value, str) else bytes(value)
+        with mongo_errors():
+            self.fs.delete(key)
+            try:
+                self.fs.put(data, _id=key, expires=expires)
+            except FileExists as exc:
+                # Another writer got in between our delete and put; its value is as good.
+                logger.debug('Concurrent write of %s: %s', key, exc)
+
+    def __delitem__(self, key: str) -> None:
+        if key not in self:
+            raise KeyError(key)
+        with mongo_errors():
+            self.fs.delete(key)
+
+    def __contains__(self, key: object) -> bool:
+        with mongo_errors():
+            return self.files.count_documents({'_id': key}, limit=1) > 0  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[str]:
+        with mongo_errors():
+            return iter([document['_id'] for document in self.files.find({}, {'_id': 1})])
+
+    def __len__(self) -> int:
+        with mongo_errors():
+            return int(self.files.count_documents({}))
+
+    def bulk_delete(self, keys: Iterable[str]) -> None:
+        """Delete many files with two queries per 500 keys instead of two per key."""
+        keys = list(keys)
+        for start in range(0, len(keys), _BULK_CHUNK):
+            chunk = keys[start : start + _BULK_CHUNK]
+            with mongo_errors():
+                # Metadata first: a file without it is invisible, chunks without it are garbage.
+                self.files.delete_many({'_id': {'$in': chunk}})
+                self.chunks.delete_many({'files_id': {'$in': chunk}})
+
+    def clear(self) -> None:
+        """Delete every file in the bucket."""
+        with mongo_errors():
+            self.files.delete_many({})
+            self.chunks.delete_many({})
+
+    def __repr__(self) -> str:
+        return f'<GridFSStorage {self.files}>'
+
+
+class GridFSCache(BaseCache):
+    """Responses in GridFS, redirects in a collection, in one MongoDB database.
+
+    Args:
+        db_name: Database name (the ``cache_name``).
+        connection: An existing `MongoClient` (or mongomock client); by default one is made.
+        serializer: A serializer name or pipeline; must produce bytes.
+        strict: Raise `StorageError` instead of failing open when the server fails.
+        kwargs: `MongoClient` arguments.
+
+    Raises:
+        MissingDependencyError: pymongo is not installed.
+        ConfigurationError: The serializer produces documents, which GridFS cannot store.
+    """
+
+    backend_kwargs = (
+        'strict',
+        'connection',
+    )
+
+    def __init__(
+        self,
+        db_name: str = 'http_cache',
+        connection: Any = None,
+        serializer: Union[str, SerializerPipeline, None] = None,
+        strict: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        require_pymongo('The gridfs backend')
+        super().__init__(db_name, serializer)
+        if not self.serializer.is_binary:
+            raise ConfigurationError('GridFS stores bytes: use a binary serializer')
+        self._owns_connection = connection is None
+        self.connection = connect(connection, kwargs)
+        self.db = self.connection[db_name]
+        self.responses: GridFSStorage = GridFSStorage(self.db)
+        self.redirects: MongoStorage = MongoStorage(self.db['redirects'])
+        # Fail open: an unreachable server is a miss, unless the caller wants errors.
+        self.breaker = None if strict else CircuitBreaker('gridfs')
+
+    def close(self) -> None:
+        """Close the client if this cache created it."""
+        if self._owns_connection:
+            self.connection.close()

@@ -1,0 +1,233 @@
+"""MongoDB storage: one document per entry, queryable from the Mongo shell.
+
+A document is ``{_id: cache key, data: blob, expires: date|null}``; responses also carry ``url``
+and ``status_code`` so they can be found and inspected with plain Mongo queries. With a
+document serializer (``is_binary=False``) ``data`` is a sub-document instead of a blob.
+
+A TTL index on ``expires`` (`MongoCache.set_ttl`) lets MongoDB delete entries a chosen time after
+they go stale. Documents over MongoDB's 16 MB limit are skipped with a warning; use GridFS
+(`requests_cache.backends.gridfs`) for very large bodies.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+from typing import Any, Optional, Union
+
+from ..errors import MissingDependencyError, UnknownSettingError, translate_errors
+from ..models import CachedResponse
+from ..serializers import SerializerPipeline
+from .base import BaseCache, BaseStorage
+from .resilience import CircuitBreaker
+
+try:
+    from pymongo import MongoClient
+    from pymongo.errors import ConfigurationError as MongoConfigurationError
+    from pymongo.errors import DocumentTooLarge, PyMongoError
+
+    _import_error: Optional[ImportError] = None
+except ImportError as exc:  # the extra is optional: fail when the backend is used, not imported
+    _import_error = exc
+
+__all__ = ['MongoCache', 'MongoStorage', 'connect']
+
+logger = logging.getLogger(__name__)
+
+#: MongoDB's BSON document limit, less room for the other fields.
+MAX_DOCUMENT_SIZE = 16 * 1024 * 1024 - 64 * 1024
+_BULK_CHUNK = 500
+_TTL_INDEX = 'expires_ttl'
+
+
+def require_pymongo(feature: str = 'The mongodb backend') -> None:
+    """Raise if pymongo is missing.
+
+    Args:
+        feature: What needs it, for the message.
+
+    Raises:
+        MissingDependencyError: pymongo is not installed.
+    """
+    if _import_error is not None:
+        raise MissingDependencyError(feature, 'mongodb', 'pymongo') from _import_error
+
+
+def mongo_errors() -> Any:
+    """A context manager that turns pymongo errors into `StorageError`."""
+    return translate_errors('mongodb', PyMongoError)
+
+
+def connect(connection: Any, kwargs: dict[str, Any]) -> Any:
+    """Use ``connection``, or make a `MongoClient` from ``kwargs``.
+
+    Args:
+        connection: An existing client, or None.
+        kwargs: `MongoClient` arguments, validated by pymongo.
+
+    Returns:
+        A client.
+
+    Raises:
+        UnknownSettingError: pymongo rejected an argument.
+    """
+    if connection is not None:
+        return connection
+    try:
+        return MongoClient(**kwargs)
+    except MongoConfigurationError as exc:
+        raise UnknownSettingError(f'MongoClient rejected an argument: {exc}') from exc
+
+
+class MongoStorage(BaseStorage):
+    """One collection of documents keyed by ``_id``.
+
+    Args:
+        collection: A pymongo (or mongomock) collection.
+    """
+
+    def __init__(self, collection: Any) -> None:
+        require_pymongo()
+        self.collection = collection
+
+    def __getitem__(self, key: str) -> Any:
+        with mongo_errors():
+            document = self.collection.find_one({'_id': key}, {'data': 1})
+        if document is None:
+            raise KeyError(key)
+        return document['data']
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.set(key, value)
+
+    def set(
+        self,
+        key: str,
+        value: Any,
+        expires: Optional[datetime] = None,
+        fields: Optional[dict[str, Any]] = None,
+    ) -> None:
+        """Store a value, its expiry time and extra queryable ``fields``.
+
+        A document over the 16 MB limit is skipped with a warning.
+        """
+        if isinstance(value, (bytes, bytearray, memoryview)) and len(value) > MAX_DOCUMENT_SIZE:
+            logger.warning('Not storing %s in MongoDB: %d bytes is too large', key, len(value))
+            return
+        document = {'data': value, 'expires': expires, **(fields or {})}
+        try:
+            with mongo_errors():
+                self.collection.replace_one({'_id': key}, document, upsert=True)
+        except DocumentTooLarge as exc:
+            logger.warning('Not storing %s in MongoDB: %s', key, exc)
+
+    def __delitem__(self, key: str) -> None:
+        with mongo_errors():
+            result = self.collection.delete_one({'_id': key})
+        if result.deleted_count == 0:
+            raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        with mongo_errors():
+            return self.collection.count_documents({'_id': key}, limit=1) > 0  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[str]:
+        with mongo_errors():
+            return iter([document['_id'] for document in self.collection.find({}, {'_id': 1})])
+
+    def __len__(self) -> int:
+        with mongo_errors():
+            return int(self.collection.count_documents({}))
+
+    def bulk_delete(self, keys: Iterable[str]) -> None:
+        """Delete many documents, 500 per query."""
+        keys = list(keys)
+        for start in range(0, len(keys), _BULK_CHUNK):
+            with mongo_errors():
+                self.collection.delete_many({'_id': {'$in': keys[start : start + _BULK_CHUNK]}})
+
+    def clear(self) -> None:
+        """Delete every document of the collection."""
+        with mongo_errors():
+            self.collection.delete_many({})
+
+    def set_ttl(self, ttl: Union[int, float, timedelta, None], overwrite: bool = False) -> None:
+        """Let MongoDB delete documents ``ttl`` after their expiry time.
+
+        Args:
+            ttl: Seconds or a timedelta; None removes the TTL index.
+            overwrite: Replace an existing TTL index with a different value.
+        """
+        with mongo_errors():
+            existing = self.collection.index_information().get(_TTL_INDEX)
+            if existing and (ttl is None or overwrite):
+                self.collection.drop_index(_TTL_INDEX)
+                existing = None
+            if ttl is not None and not existing:
+                seconds = ttl.total_seconds() if isinstance(ttl, timedelta) else ttl
+                self.collection.create_index(
+                    'expires', name=_TTL_INDEX, expireAfterSeconds=int(seconds)
+                )
+
+    def __repr__(self) -> str:
+        return f'<MongoStorage {getattr(self.collection, "full_name", self.collection)}>'
+
+
+class MongoCache(BaseCache):
+    """Responses and redirects as documents in two collections of one database.
+
+    Args:
+        db_name: Database name (the ``cache_name``).
+        connection: An existing `MongoClient` (or mongomock client); by default one is made.
+        serializer: A serializer name or pipeline.
+        ttl: If set, seconds (or a timedelta) after expiry that MongoDB deletes a response.
+        strict: Raise `StorageError` instead of failing open when the server fails.
+        kwargs: `MongoClient` arguments (``host``, ``port``, ``serverSelectionTimeoutMS``...).
+
+    Raises:
+        MissingDependencyError: pymongo is not installed.
+        UnknownSettingError: pymongo rejected an argument.
+    """
+
+    backend_kwargs = ('strict', 'connection', 'ttl')
+
+    def __init__(
+        self,
+        db_name: str = 'http_cache',
+        connection: Any = None,
+        serializer: Union[str, SerializerPipeline, None] = None,
+        ttl: Union[int, float, timedelta, None] = None,
+        strict: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        require_pymongo()
+        super().__init__(db_name, serializer)
+        self._owns_connection = connection is None
+        self.connection = connect(connection, kwargs)
+        self.db = self.connection[db_name]
+        self.responses: MongoStorage = MongoStorage(self.db['responses'])
+        self.redirects: MongoStorage = MongoStorage(self.db['redirects'])
+        # Fail open: an unreachable server is a miss, unless the caller wants errors.
+        self.breaker = None if strict else CircuitBreaker('mongodb')
+        if ttl is not None:
+            self._guarded(lambda: self.set_ttl(ttl), None)
+
+    def _write_response(self, key: str, response: CachedResponse) -> None:
+        """Store a response with queryable ``url``, ``status_code`` and ``expires`` fields."""
+        fields = {'url': response.url, 'status_code': response.status_code}
+        self.responses.set(key, self.serializer.dumps(response), response.expires, fields)
+
+    def set_ttl(self, ttl: Union[int, float, timedelta, None], overwrite: bool = False) -> None:
+        """Let MongoDB delete responses ``ttl`` after they expire (None: never).
+
+        Args:
+            ttl: Seconds or a timedelta after expiry; None removes the TTL index.
+            overwrite: Replace an existing TTL index that has a different value.
+        """
+        self.responses.set_ttl(ttl, overwrite)
+
+    def close(self) -> None:
+        """Close the client if this cache created it."""
+        if self._owns_connection:
+            self.connection.close()
