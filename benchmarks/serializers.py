@@ -22,7 +22,8 @@ from requests.structures import CaseInsensitiveDict
 from requests_cache.models import CachedRequest, CachedResponse
 from requests_cache.serializers import SerializerPipeline, init_serializer
 
-FORMATS = ('binary', 'pickle', 'json', 'yaml', 'bson')
+FORMATS = ('pickle', 'binary', 'json', 'yaml', 'bson')
+NOISE = 1.05
 SIZES = {'1 KiB': 1024, '1 MiB': 1024 * 1024}
 
 
@@ -116,10 +117,11 @@ def main() -> int:
                 f' {loads_time * 1e6:>10.1f} {loads_time / base_loads:>9.2f} {length:>9}'
             )
         dumps_time, loads_time, _ = results['binary']
-        if dumps_time > base_dumps or loads_time > base_loads:
+        # Why the 5% margin: on a shared machine two runs of the same code differ by that much.
+        if dumps_time > base_dumps * NOISE or loads_time > base_loads * NOISE:
             slower.append(label)
     if slower:
-        print(f'\nbinary is slower than pickle for: {", ".join(slower)}')
+        print(f'\nbinary is more than 5% slower than pickle for: {", ".join(slower)}')
     return 0
 
 

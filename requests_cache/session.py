@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -19,16 +20,15 @@ from typing import Any, Callable, Optional, Union
 import requests
 from requests import PreparedRequest, Request, Response
 from requests.hooks import dispatch_hook
-from requests.structures import CaseInsensitiveDict
 
 from . import keys, policy
 from .backends import BaseCache, init_backend
 from .errors import ConfigurationError
-from .models import CachedHTTPResponse, CachedRequest, CachedResponse, add_cache_attributes, utcnow
+from .models import CachedHTTPResponse, CachedResponse, add_cache_attributes, utcnow
+from .models.snapshot import snapshot_response
 from .policy import CacheSettings, RequestFacts, RequestOptions, StoredFacts
 from .policy.expiration import ExpireAfterInput, UrlPattern
 from .policy.freshness import current_age
-from .policy.headers import storable_headers
 from .policy.invalidation import invalidated_urls
 from .policy.settings import DEFAULT_IGNORED_PARAMETERS, rename_deprecated, split_kwargs
 from .policy.vary import VaryRule, parse_vary, variant_key
@@ -50,8 +50,6 @@ _disabled: ContextVar[frozenset[object]] = ContextVar(
 )
 ALL_SESSIONS = object()
 _OPTION_NAMES = ('expire_after', 'only_if_cached', 'refresh', 'force_refresh')
-#: Response headers holding URLs, which may carry ignored (secret) query parameters.
-_URL_HEADERS = frozenset({'location', 'content-location'})
 
 
 @contextmanager
@@ -626,7 +624,15 @@ class CacheMixin:
         expires: Any,
         send_kwargs: Mapping[str, Any],
     ) -> None:
-        snapshot = _snapshot(response, body, settings, key, request_time, now, expires)
+        snapshot = snapshot_response(
+            response,
+            body=body,
+            ignored_parameters=settings.ignored_parameters,
+            cache_key=key,
+            created_at=now,
+            request_time=request_time,
+            expires=expires,
+        )
         self._save_variants(snapshot, key, response.request, settings)
         for hop in response.history:
             hop_key = self._create_key(hop.request, settings, send_kwargs.get('verify', True))
@@ -638,6 +644,17 @@ class CacheMixin:
         self.wait_for_refreshes()
         if self.autoclose:
             self.cache.close()
+
+    def remove_expired_responses(self, expire_after: ExpireAfterInput = None) -> None:
+        """Deprecated (0.6): use ``session.cache.delete(expired=True)``."""
+        warnings.warn(
+            'remove_expired_responses() is deprecated; use session.cache.delete(expired=True)',
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        if expire_after is not None:
+            self.cache.reset_expiration(expire_after)
+        self.cache.delete(expired=True, invalid=True)
 
     # --- turning caching off -----------------------------------------------------------------
     @contextmanager
@@ -739,55 +756,6 @@ def _stored_facts(cached: Optional[CachedResponse]) -> Optional[StoredFacts]:
         request_time=cached.request_time,
         response_time=cached.created_at,
         expires=cached.expires,
-    )
-
-
-def _snapshot(
-    response: Response,
-    body: bytes,
-    settings: CacheSettings,
-    key: str,
-    request_time: Any,
-    now: Any,
-    expires: Any,
-    with_history: bool = True,
-) -> CachedResponse:
-    """Copy a live response into a `CachedResponse`, with ignored parameters redacted."""
-    ignored = settings.ignored_parameters
-    request = response.request
-    content_type = request.headers.get('Content-Type', '') if request else ''
-    stored_request = CachedRequest(
-        method=request.method or 'GET',
-        url=keys.redact_url(request.url or '', ignored),
-        headers=CaseInsensitiveDict(keys.redact_headers(request.headers, ignored)),
-        body=keys.redact_body(request.body, content_type.lower(), ignored),
-    )
-    raw_headers = getattr(response.raw, 'headers', None)
-    header_pairs = [
-        (name, keys.redact_url(value, ignored) if name.lower() in _URL_HEADERS else value)
-        for name, value in storable_headers((raw_headers or response.headers).items())
-    ]
-    history = [
-        _snapshot(
-            hop, hop.content or b'', settings, '', request_time, now, None, with_history=False
-        )
-        for hop in (response.history if with_history else [])
-    ]
-    return CachedResponse.build(
-        url=keys.redact_url(response.url or '', ignored),
-        status_code=response.status_code,
-        reason=response.reason,
-        headers=header_pairs,
-        body=body,
-        encoding=response.encoding,
-        elapsed=response.elapsed.total_seconds(),
-        version=getattr(response.raw, 'version', 11) or 11,
-        request=stored_request,
-        history=history,
-        created_at=now,
-        request_time=request_time,
-        expires=expires,
-        cache_key=key,
     )
 
 

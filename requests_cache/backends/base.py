@@ -10,16 +10,22 @@ miss instead of an exception.
 from __future__ import annotations
 
 import logging
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, MutableMapping
 from datetime import datetime
 from typing import Any, Callable, ClassVar, Optional, TypeVar, Union
 
+from requests import Response
+
 from ..errors import StorageError, UnknownSettingError
+from ..keys import create_key
 from ..models import CachedResponse, utcnow
+from ..policy.expiration import expiry_time, parse_expire_after
 from ..policy.settings import CacheSettings, closest_name
 from ..serializers import DecodeError, SerializerPipeline, init_serializer
 from .resilience import CircuitBreaker
+from .selection import AgeInput, expired_keys, iter_entries, keys_for, older_than_cutoff
 
 __all__ = ['BaseCache', 'BaseStorage', 'DictStorage']
 
@@ -178,13 +184,18 @@ class BaseCache:
 
     # --- writing ---------------------------------------------------------------------------
     def save_response(
-        self, response: CachedResponse, cache_key: Optional[str] = None, expires: Any = None
+        self, response: Response, cache_key: Optional[str] = None, expires: Any = None
     ) -> None:
         """Store a response under ``cache_key`` (default: its own ``cache_key``).
+
+        A live `requests.Response` is copied first, with default ``ignored_parameters`` redacted.
 
         Raises:
             StorageError: The storage failed, and this backend does not fail open.
         """
+        if not isinstance(response, CachedResponse):  # a live response, as 1.x accepted
+            key = cache_key or create_key(response.request)
+            response = CachedResponse.from_response(response, cache_key=key)
         key = cache_key or response.cache_key
         if expires is not None:
             response.expires = expires
@@ -214,16 +225,108 @@ class BaseCache:
             self._guarded(lambda: self.redirects.__setitem__(alias_key, target_key), None)
 
     # --- management ------------------------------------------------------------------------
-    def contains(self, key: str) -> bool:
-        """True if a response (or a redirect to one) is stored under ``key``."""
+    def contains(
+        self, key: Optional[str] = None, request: Any = None, url: Optional[str] = None
+    ) -> bool:
+        """True if a response (or a redirect to one) is stored for a key, request or GET URL.
+
+        Keys for ``request`` and ``url`` are those of a session with default key settings.
+        """
+        if key is None:
+            candidates = keys_for([url] if url else [], [request] if request is not None else [])
+            if not candidates:
+                raise ValueError('contains() needs one of key, request or url')
+            key = candidates[0]
         return key in self.responses or key in self.redirects
 
-    def delete(self, *keys: str) -> None:
-        """Delete responses by key, and any redirect aliases that pointed at them."""
-        doomed = set(keys)
+    def delete(
+        self,
+        *keys: str,
+        expired: bool = False,
+        invalid: bool = False,
+        older_than: AgeInput = None,
+        urls: Iterable[str] = (),
+        requests: Iterable[Any] = (),
+    ) -> None:
+        """Delete responses, and the redirect aliases that point at them.
+
+        Args:
+            keys: Cache keys to delete.
+            expired: Also delete every expired response (through the expiry index if any).
+            invalid: Also delete entries that cannot be decoded.
+            older_than: Also delete responses created longer ago than this (seconds or timedelta).
+            urls: Also delete the responses for these GET URLs.
+            requests: Also delete the responses for these prepared requests.
+        """
+        now = self.now()
+        doomed = set(keys) | set(keys_for(urls, requests))
+        if expired:
+            doomed.update(expired_keys(self, now))
+        cutoff = older_than_cutoff(older_than, now)
+        if invalid or cutoff is not None:
+            for key, response in iter_entries(self):
+                if response is None:
+                    if invalid:
+                        doomed.add(key)
+                elif cutoff is not None and response.created_at < cutoff:
+                    doomed.add(key)
+        logger.debug('Deleting up to %d responses from %s', len(doomed), self)
         self.responses.bulk_delete(doomed)
         aliases = [k for k, v in self.redirects.items() if _as_str(v) in doomed or k in doomed]
         self.redirects.bulk_delete(aliases)
+
+    def filter(
+        self,
+        valid: bool = True,
+        expired: bool = True,
+        invalid: bool = False,
+        older_than: AgeInput = None,
+    ) -> Iterator[CachedResponse]:
+        """Yield stored responses that are unexpired (``valid``) and/or ``expired``.
+
+        ``older_than`` keeps only those created longer ago than that. Entries that cannot be
+        decoded are never yielded; with ``invalid=True`` their keys are logged (delete them with
+        ``delete(invalid=True)``).
+        """
+        now = self.now()
+        cutoff = older_than_cutoff(older_than, now)
+        for key, response in iter_entries(self):
+            if response is None:
+                if invalid:
+                    logger.info('Entry %s cannot be decoded', key)
+                continue
+            is_expired = response.expires is not None and response.expires <= now
+            if (is_expired and not expired) or (not is_expired and not valid):
+                continue
+            if cutoff is None or response.created_at < cutoff:
+                yield response
+
+    def reset_expiration(self, expire_after: Any = None) -> None:
+        """Give every stored response a new expiry, counted from now (None: never expire)."""
+        lifetime = parse_expire_after(expire_after)
+        now = self.now()
+        for key, response in iter_entries(self):
+            if response is not None:
+                response.expires = expiry_time(lifetime, now)
+                self.save_response(response, key)
+
+    def recreate_keys(self) -> None:
+        """Store every response again under the key a default session computes for it now."""
+        for key, response in iter_entries(self):
+            if response is None:
+                continue
+            new_key = create_key(response.request)
+            if new_key != key:
+                self.save_response(response, new_key)
+                self.responses.pop(key, None)
+
+    def update(self, other: BaseCache) -> None:
+        """Copy every response and redirect of another cache into this one."""
+        for key, response in iter_entries(other):
+            if response is not None:
+                self.save_response(response, key)
+        for alias, target in other.redirects.items():
+            self.save_redirect(alias, _as_str(target))
 
     def clear(self) -> None:
         """Delete every stored response and redirect."""
@@ -238,12 +341,40 @@ class BaseCache:
 
     def urls(self) -> list[str]:
         """The sorted, unique URLs of all readable stored responses."""
-        urls = set()
-        for key in list(self.responses):
-            response = self.get_response(key)
-            if response is not None:
-                urls.add(response.url)
-        return sorted(urls)
+        return sorted({r.url for _, r in iter_entries(self) if r is not None})
+
+    # --- requests-cache 0.6 names ------------------------------------------------------------
+    def remove_expired_responses(self, expire_after: Any = None) -> None:
+        """Deprecated: use ``delete(expired=True)`` (and ``reset_expiration()``)."""
+        _deprecated('remove_expired_responses()', 'delete(expired=True)')
+        if expire_after is not None:
+            self.reset_expiration(expire_after)
+        self.delete(expired=True, invalid=True)
+
+    def has_url(self, url: str) -> bool:
+        """Deprecated: use ``contains(url=url)``."""
+        _deprecated('has_url(url)', 'contains(url=url)')
+        return self.contains(url=url)
+
+    def delete_url(self, url: str) -> None:
+        """Deprecated: use ``delete(urls=[url])``."""
+        _deprecated('delete_url(url)', 'delete(urls=[url])')
+        self.delete(urls=[url])
+
+    def keys(self) -> list[str]:
+        """Deprecated: use ``responses.keys()``."""
+        _deprecated('keys()', 'responses.keys()')
+        return list(self.responses)
+
+    def values(self) -> list[CachedResponse]:
+        """Deprecated: use ``filter()``."""
+        _deprecated('values()', 'filter()')
+        return list(self.filter())
+
+    def response_count(self) -> int:
+        """Deprecated: use ``len(responses)``."""
+        _deprecated('response_count()', 'len(responses)')
+        return len(self.responses)
 
     def now(self) -> datetime:
         """The current time (aware UTC); a seam for tests."""
@@ -252,6 +383,10 @@ class BaseCache:
     def __repr__(self) -> str:
         name = type(self).__name__
         return f'<{name}(name={self.cache_name!r}, serializer={self.serializer.name!r})>'
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(f'{old} is deprecated; use {new} instead', DeprecationWarning, stacklevel=3)
 
 
 def _as_str(value: Any) -> str:

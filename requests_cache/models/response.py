@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Optional
+from typing import Any, Optional
 
 from requests import Response
 from requests.structures import CaseInsensitiveDict
@@ -34,6 +34,9 @@ def add_cache_attributes(
     The attributes are plain values here (``from_cache`` is False), so code can read them on any
     response a `CachedSession` returns without checking its type.
     """
+    if isinstance(response, CachedResponse):
+        # A redirect whose last hop was answered from the cache: its attributes are already set.
+        return
     response.from_cache = False  # type: ignore[attr-defined]
     response.cache_key = cache_key  # type: ignore[attr-defined]
     response.created_at = created_at or utcnow()  # type: ignore[attr-defined]
@@ -111,6 +114,16 @@ class CachedResponse(Response):
         response.expires = expires
         response.cache_key = cache_key
         return response
+
+    @classmethod
+    def from_response(cls, response: Response, **kwargs: Any) -> CachedResponse:
+        """Copy a live response, with default ``ignored_parameters`` redacted.
+
+        Takes the keyword arguments of `requests_cache.models.snapshot.snapshot_response`.
+        """
+        from .snapshot import snapshot_response  # snapshot builds on this module
+
+        return snapshot_response(response, **kwargs)
 
     @property
     def is_expired(self) -> bool:

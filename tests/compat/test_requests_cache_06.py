@@ -90,7 +90,6 @@ def test_include_get_headers_matches_headers(origin: Origin) -> None:
         assert not session.get(origin.url('/a'), headers={'Accept': 'text/html'}).from_cache
 
 
-@pytest.mark.xfail(strict=True, reason='0.6: BaseCache.has_url() and delete_url() are missing')
 def test_has_url_and_delete_url(origin: Origin) -> None:
     """0.6: session.cache.has_url(url) and delete_url(url) still work, with a DeprecationWarning."""
     with CachedSession(backend='memory') as session:
@@ -102,7 +101,6 @@ def test_has_url_and_delete_url(origin: Origin) -> None:
         assert session.cache.urls() == []
 
 
-@pytest.mark.xfail(strict=True, reason='0.6: remove_expired_responses() is missing')
 def test_remove_expired_responses(origin: Origin) -> None:
     """0.6: session.remove_expired_responses() drops expired entries, with a DeprecationWarning."""
     with CachedSession(backend='memory') as session:

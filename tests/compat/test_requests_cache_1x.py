@@ -287,7 +287,6 @@ def test_responses_values_are_responses(origin: Origin, demo_session: CachedSess
     assert [r.url for r in demo_session.cache.responses.values()] == [origin.url('/a')]
 
 
-@pytest.mark.xfail(strict=True, reason='1.x: BaseCache.filter() is missing')
 def test_cache_filter(origin: Origin, demo_session: CachedSession) -> None:
     """1.x: session.cache.filter(expired=False) yields the stored, unexpired responses."""
     demo_session.get(origin.url('/a'))
@@ -295,7 +294,6 @@ def test_cache_filter(origin: Origin, demo_session: CachedSession) -> None:
     assert [r.url for r in demo_session.cache.filter(expired=False)] == [origin.url('/a')]
 
 
-@pytest.mark.xfail(strict=True, reason='1.x: BaseCache.delete(urls=..., expired=...) is missing')
 def test_cache_delete_by_url_and_expired(origin: Origin, demo_session: CachedSession) -> None:
     """1.x: session.cache.delete(urls=[...]) and delete(expired=True)."""
     demo_session.get(origin.url('/a'))
@@ -306,14 +304,12 @@ def test_cache_delete_by_url_and_expired(origin: Origin, demo_session: CachedSes
     assert demo_session.cache.urls() == [origin.url('/c')]
 
 
-@pytest.mark.xfail(strict=True, reason='1.x: BaseCache.contains(url=...) is missing')
 def test_cache_contains_url(origin: Origin, demo_session: CachedSession) -> None:
     """1.x: session.cache.contains(url=...) checks a URL without building its key."""
     demo_session.get(origin.url('/a'))
     assert demo_session.cache.contains(url=origin.url('/a'))
 
 
-@pytest.mark.xfail(strict=True, reason='1.x: BaseCache.reset_expiration() is missing')
 def test_cache_reset_expiration(origin: Origin, demo_session: CachedSession) -> None:
     """1.x: session.cache.reset_expiration(60) gives stored responses a new expiry time."""
     demo_session.get(origin.url('/a'))
@@ -321,9 +317,6 @@ def test_cache_reset_expiration(origin: Origin, demo_session: CachedSession) -> 
     assert demo_session.get(origin.url('/a')).expires is not None
 
 
-@pytest.mark.xfail(
-    strict=True, reason='1.x: save_response() takes a plain requests.Response; here it fails'
-)
 def test_save_plain_response(origin: Origin, demo_session: CachedSession) -> None:
     """1.x: session.cache.save_response(requests.get(url)) stores a response from elsewhere."""
     response = requests.get(origin.url('/a'))
@@ -331,7 +324,6 @@ def test_save_plain_response(origin: Origin, demo_session: CachedSession) -> Non
     assert demo_session.cache.urls() == [origin.url('/a')]
 
 
-@pytest.mark.xfail(strict=True, reason='1.x: CachedResponse.from_response() is missing')
 def test_cached_response_from_response(origin: Origin) -> None:
     """1.x: CachedResponse.from_response(response) copies a live response."""
     response = requests.get(origin.url('/a'))

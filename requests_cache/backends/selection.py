@@ -1,0 +1,66 @@
+"""Choosing stored responses for inspection and cleanup: by key, URL, request, age and validity.
+
+These helpers read through a `BaseCache` and never write; `BaseCache.filter` and
+`BaseCache.delete` build on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Optional, Union
+
+import requests
+
+from ..keys import create_key
+from ..policy.expiration import parse_expire_after
+
+if TYPE_CHECKING:
+    from ..models import CachedResponse
+    from .base import BaseCache
+
+__all__ = ['expired_keys', 'iter_entries', 'keys_for', 'older_than_cutoff']
+
+AgeInput = Union[None, int, float, timedelta]
+
+
+def keys_for(
+    urls: Iterable[str] = (), requests_: Iterable[Any] = (), method: str = 'GET'
+) -> list[str]:
+    """The keys a default session uses for these URLs (as ``method``) and prepared requests."""
+    found = [create_key(requests.Request(method, url).prepare()) for url in urls]
+    return found + [create_key(request) for request in requests_]
+
+
+def iter_entries(cache: BaseCache) -> Iterator[tuple[str, Optional[CachedResponse]]]:
+    """Every stored key with its response, or None when the entry cannot be decoded."""
+    for key in list(cache.responses):
+        blob = cache.responses.get(key)
+        if blob is None:  # deleted meanwhile
+            continue
+        try:
+            yield key, cache.serializer.loads(blob, key)
+        except ValueError:  # DecodeError: corrupt, foreign or written by another format
+            yield key, None
+
+
+def older_than_cutoff(older_than: AgeInput, now: datetime) -> Optional[datetime]:
+    """The creation time before which responses count as "older than" ``older_than``."""
+    if older_than is None:
+        return None
+    age = parse_expire_after(older_than, 'older_than')
+    if not isinstance(age, timedelta):
+        raise TypeError(f'older_than={older_than!r} is not valid; allowed: seconds or a timedelta')
+    return now - age
+
+
+def expired_keys(cache: BaseCache, now: datetime) -> list[str]:
+    """Keys of expired responses: from the backend's expiry index when it has one."""
+    indexed = getattr(cache.responses, 'expired_keys', None)
+    if indexed is not None:
+        return list(indexed(now))
+    return [
+        key
+        for key, response in iter_entries(cache)
+        if response is not None and response.expires is not None and response.expires <= now
+    ]

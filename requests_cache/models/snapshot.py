@@ -1,0 +1,93 @@
+"""Copy a live `requests.Response` into a `CachedResponse`, leaving secrets behind."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Optional
+
+from requests import PreparedRequest, Response
+from requests.structures import CaseInsensitiveDict
+
+from .. import keys
+from ..policy.headers import storable_headers
+from ..policy.settings import DEFAULT_IGNORED_PARAMETERS
+from .request import CachedRequest
+from .response import CachedResponse, utcnow
+
+__all__ = ['snapshot_response']
+
+#: Response headers holding URLs, which may carry ignored (secret) query parameters.
+_URL_HEADERS = frozenset({'location', 'content-location'})
+
+
+def snapshot_response(
+    response: Response,
+    *,
+    body: Optional[bytes] = None,
+    ignored_parameters: Iterable[str] = DEFAULT_IGNORED_PARAMETERS,
+    cache_key: str = '',
+    created_at: Optional[datetime] = None,
+    request_time: Optional[datetime] = None,
+    expires: Optional[datetime] = None,
+    with_history: bool = True,
+) -> CachedResponse:
+    """A `CachedResponse` holding what a cache may keep of ``response``.
+
+    Ignored parameters are removed from the request's URL, headers and body, from the response
+    URL and its ``Location`` headers, and from every redirect in the history; hop-by-hop headers
+    are dropped (RFC 9111 §3.1).
+
+    Args:
+        response: A response from the network.
+        body: The decoded body, if already read (default: ``response.content``).
+        ignored_parameters: Names to redact.
+        cache_key: The key it will be stored under.
+        created_at: When it was received (default: now).
+        request_time: When its request was sent (default: ``created_at``).
+        expires: Its absolute expiry, or None for never.
+        with_history: Copy the redirect history too.
+    """
+    ignored = tuple(ignored_parameters)
+    created_at = created_at or utcnow()
+    raw_headers = getattr(response.raw, 'headers', None)
+    header_pairs = [
+        (name, keys.redact_url(value, ignored) if name.lower() in _URL_HEADERS else value)
+        for name, value in storable_headers((raw_headers or response.headers).items())
+    ]
+    history = [
+        snapshot_response(
+            hop, ignored_parameters=ignored, created_at=created_at, with_history=False
+        )
+        for hop in (response.history if with_history else [])
+    ]
+    return CachedResponse.build(
+        url=keys.redact_url(response.url or '', ignored),
+        status_code=response.status_code,
+        reason=response.reason,
+        headers=header_pairs,
+        body=response.content or b'' if body is None else body,
+        encoding=response.encoding,
+        elapsed=response.elapsed.total_seconds(),
+        version=getattr(response.raw, 'version', 11) or 11,
+        request=_stored_request(response, ignored),
+        history=history,
+        created_at=created_at,
+        request_time=request_time or created_at,
+        expires=expires,
+        cache_key=cache_key,
+    )
+
+
+def _stored_request(response: Response, ignored: tuple[str, ...]) -> CachedRequest:
+    # Typed as always present, but a hand-built Response has none.
+    request: Optional[PreparedRequest] = response.request
+    if request is None:
+        return CachedRequest(url=keys.redact_url(response.url or '', ignored))
+    content_type = request.headers.get('Content-Type', '') or ''
+    return CachedRequest(
+        method=request.method or 'GET',
+        url=keys.redact_url(request.url or '', ignored),
+        headers=CaseInsensitiveDict(keys.redact_headers(request.headers, ignored)),
+        body=keys.redact_body(request.body, content_type.lower(), ignored),
+    )
