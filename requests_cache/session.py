@@ -33,6 +33,7 @@ from .policy.invalidation import invalidated_urls
 from .policy.settings import DEFAULT_IGNORED_PARAMETERS, rename_deprecated, split_kwargs
 from .policy.vary import VaryRule, parse_vary, variant_key
 from .serializers import SerializerPipeline
+from .stats import CacheStats
 from .streaming import TeeRaw
 
 __all__ = ['ALL_SESSIONS', 'CacheMixin', 'CachedSession', 'disabled_for']
@@ -112,6 +113,8 @@ class CacheMixin:
         self.cache: BaseCache = init_backend(cache_name, backend, **backend_kwargs)
         self.autoclose = autoclose
         self._disable_token = object()
+        #: This session's own counters; ``cache.stats`` adds up every session on the backend.
+        self.stats = CacheStats()
         self._refresh_lock = threading.Lock()
         self._refreshing: set[str] = set()
         self._refresher: Optional[ThreadPoolExecutor] = None
@@ -233,6 +236,7 @@ class CacheMixin:
         logger.debug(
             '%s %s [%s]: %s', request.method, _LogUrl(request, settings), key, decision.reason
         )
+        self._count_served(decision)
         return self._serve(cached, request, settings, stream=stream, verify=verify)
 
     # --- the data flow ------------------------------------------------------------------------
@@ -263,14 +267,31 @@ class CacheMixin:
         )
         # 4. Act on the decision
         if isinstance(decision, policy.Serve):
+            self._count_served(decision)
             if decision.refresh:
                 self._refresh_in_background(request, key, cached, kwargs)  # type: ignore[arg-type]
             return self._serve(cached, request, settings, **kwargs)  # type: ignore[arg-type]
         if isinstance(decision, policy.NotCached):
+            self._count('misses')
             return _gateway_timeout(request)
         if isinstance(decision, policy.Revalidate):
             return self._revalidate(request, cached, decision, key, settings, options, **kwargs)  # type: ignore[arg-type]
         return self._fetch(request, cached, key, settings, options, **kwargs)
+
+    def _count(self, name: str, amount: int = 1) -> None:
+        self.stats.add(name, amount)
+        shared = getattr(self.cache, 'stats', None)
+        if shared is not None:
+            shared.add(name, amount)
+
+    def _count_served(self, decision: policy.Serve) -> None:
+        for stats in (self.stats, getattr(self.cache, 'stats', None)):
+            if stats is None:
+                continue
+            if decision.stale:
+                stats.add_stale(decision.kind)
+            else:
+                stats.add('hits')
 
     def _options(self, kwargs: dict[str, Any]) -> RequestOptions:
         options = _request_options.get() or RequestOptions()
@@ -462,6 +483,7 @@ class CacheMixin:
         options: RequestOptions,
         **kwargs: Any,
     ) -> Response:
+        self._count('misses')
         request_time = self.clock()
         try:
             response = self._network_send(request, settings, **kwargs)
@@ -494,6 +516,7 @@ class CacheMixin:
         logger.debug(
             '%s %s: %s (%s)', request.method, _LogUrl(request, settings), decision.reason, error
         )
+        self._count_served(decision)
         return cached
 
     def _revalidate(
@@ -522,6 +545,7 @@ class CacheMixin:
             if stale is not None:
                 return self._serve(stale, request, settings, **kwargs)
         if response.status_code != 304:
+            self._count('misses')
             logger.debug(
                 '%s %s: revalidation got %s',
                 request.method,
@@ -575,6 +599,7 @@ class CacheMixin:
             cache_key=cached.cache_key,
         )
         freshened.revalidated = True
+        self._count('revalidations')
         return freshened
 
     def _store(
@@ -634,6 +659,8 @@ class CacheMixin:
             expires=expires,
         )
         self._save_variants(snapshot, key, response.request, settings)
+        self._count('stores')
+        self._count('bytes_stored', len(body))
         for hop in response.history:
             hop_key = self._create_key(hop.request, settings, send_kwargs.get('verify', True))
             self.cache.save_redirect(hop_key, key)

@@ -41,7 +41,9 @@ def decide(
         return Fetch('nothing stored for this key')
     if only_if_cached:
         fresh = is_fresh(stored, now)
-        return Serve('only-if-cached: serving what is stored', stale=not fresh)
+        return Serve(
+            'only-if-cached: serving what is stored', stale=not fresh, kind='only-if-cached'
+        )
     forced = _forced_revalidation(request_cc, stored, settings, options, now)
     if forced:
         return _revalidate_or_fetch(stored, forced)
@@ -49,7 +51,9 @@ def decide(
         return Serve(f'fresh until {_describe(stored.expires)}')
     if settings.cache_control and _within_max_stale(request_cc, stored, now):
         return Serve(
-            f'expired at {_describe(stored.expires)}; the request allows max-stale', stale=True
+            f'expired at {_describe(stored.expires)}; the request allows max-stale',
+            stale=True,
+            kind='max-stale',
         )
     if within_window(stored, stale_while_revalidate_window(stored, settings), now):
         return Serve(
@@ -57,6 +61,7 @@ def decide(
             'in the background (stale-while-revalidate)',
             stale=True,
             refresh=True,
+            kind='stale-while-revalidate',
         )
     return _revalidate_or_fetch(stored, f'expired at {_describe(stored.expires)}')
 
@@ -85,7 +90,9 @@ def may_serve_stale_on_error(
     if not within_window(stored, window, now):
         return None
     return Serve(
-        f'the origin failed; stale-if-error allows the stored response ({window})', stale=True
+        'the origin failed; stale-if-error allows the stored response',
+        stale=True,
+        kind='stale-if-error',
     )
 
 

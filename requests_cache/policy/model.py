@@ -54,6 +54,9 @@ class Serve:
     reason: str
     stale: bool = False
     refresh: bool = False
+    #: Which rule allowed serving: 'fresh', 'only-if-cached', 'max-stale',
+    #: 'stale-while-revalidate' or 'stale-if-error' (for statistics).
+    kind: str = 'fresh'
 
 
 @dataclass(frozen=True)

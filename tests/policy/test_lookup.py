@@ -134,7 +134,9 @@ def test_decide(kwargs: dict[str, Any], kind: type, reason: str) -> None:
 def test_only_if_cached_serves_what_is_stored(expires: Optional[datetime], stale: bool) -> None:
     """only_if_cached never goes to the network: a stale response is served, marked stale."""
     decision = _decide(_stored(expires, ETAG), options={'only_if_cached': True})
-    assert decision == Serve('only-if-cached: serving what is stored', stale=stale)
+    assert decision == Serve(
+        'only-if-cached: serving what is stored', stale=stale, kind='only-if-cached'
+    )
 
 
 @pytest.mark.parametrize(
