@@ -18,7 +18,7 @@ __all__ = ['COMPRESSORS', 'compressed', 'compression_stage']
 def _zlib_stage() -> Stage:
     def dumps(value: Any) -> bytes:
         compressor = zlib.compressobj(6)
-        chunks = value if isinstance(value, list) else [value]
+        chunks = value if isinstance(value, (list, tuple)) else [value]
         return b''.join([*(compressor.compress(c) for c in chunks), compressor.flush()])
 
     def loads(data: Any) -> memoryview:
@@ -88,10 +88,18 @@ def compressed(pipeline: SerializerPipeline, algorithm: str = 'zlib') -> Seriali
         A new pipeline named ``<name>+<algorithm>``.
 
     Raises:
-        ConfigurationError: The pipeline is a document pipeline, or the algorithm is unknown.
+        ConfigurationError: The pipeline is a document or signed pipeline, or the algorithm is
+            unknown.
     """
     if not pipeline.is_binary:
         raise ConfigurationError(f'{pipeline.name!r} produces documents; only bytes compress')
+    if type(pipeline) is not SerializerPipeline:
+        # A subclass (a signed pipeline) does its work outside ``stages``; rebuilding it from its
+        # stages would silently drop that work, such as the signature check.
+        raise ConfigurationError(
+            f'cannot compress {pipeline.name!r}; compress first, then sign: '
+            "init_serializer(name, compress='zlib', secret_key=...)"
+        )
     return SerializerPipeline(
         [*pipeline.stages, compression_stage(algorithm)],
         f'{pipeline.name}+{algorithm}',

@@ -60,13 +60,13 @@ def _packer() -> Any:
         return _packers.packer
 
 
-def _frame_dumps(entry: dict[str, Any]) -> list[Any]:
+def _frame_dumps(entry: dict[str, Any]) -> tuple[bytes, bytes, bytes]:
     # The body stays outside msgpack so it is never re-encoded; the pipeline copies it once when
-    # it joins these chunks behind the tag.
-    meta = dict(entry)
-    body = meta.pop('body')
-    packed = _packer().pack(meta)
-    return [_FRAME_HEADER.pack(len(packed), len(body)), packed, body]
+    # it joins these chunks behind the tag. The entry is the pipeline's own fresh dict, so the
+    # body is popped in place: a copy of the dict is a measurable share of a 1 KiB dumps.
+    body = entry.pop('body')
+    packed = _packer().pack(entry)
+    return (_FRAME_HEADER.pack(len(packed), len(body)), packed, body)
 
 
 def _frame_loads(blob: Any) -> dict[str, Any]:

@@ -4,8 +4,8 @@
 checks the tag, then runs the stages in reverse. Any failure on the way back is a `DecodeError`,
 which the cache turns into a logged miss (or a `StorageError` with ``strict=True``).
 
-Binary stages may return a list of byte chunks instead of one bytes object: the pipeline joins
-the tag and the chunks in one copy, so a large body is copied once on the way out. On the way
+Binary stages may return a list or tuple of byte chunks instead of one bytes object: the pipeline
+joins the tag and the chunks in one copy, so a large body is copied once on the way out. On the way
 back the first stage sees a `memoryview` past the tag, so the tag is never sliced off with a copy.
 """
 
@@ -43,17 +43,17 @@ class Stage:
 
 
 def join_chunks(value: Any, prefix: bytes = b'') -> bytes:
-    """Join a stage result (bytes-like, or a list of byte chunks) into bytes after ``prefix``.
+    """Join a stage result (bytes-like, or a list or tuple of chunks) into bytes after ``prefix``.
 
     Args:
-        value: Bytes-like object or a list of them.
+        value: Bytes-like object, or a list or tuple of them.
         prefix: Bytes to put first (a tag).
 
     Returns:
         One bytes object, built with a single copy of each chunk.
     """
-    if isinstance(value, list):
-        return b''.join([prefix, *value])
+    if isinstance(value, (list, tuple)):
+        return b''.join((prefix, *value))
     return b''.join((prefix, value))
 
 

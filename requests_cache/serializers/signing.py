@@ -4,9 +4,10 @@ Layout of a signed blob::
 
     rc/<inner name>+hmac/1\\n   32-byte HMAC-SHA256   <inner pipeline's tagged blob>
 
-The MAC covers a domain label, the cache key (length-prefixed) and everything after the MAC, so
-a blob copied under another key, truncated, or with any bit flipped fails verification, and the
-inner decoder (pickle included) never sees it. Digests are compared with `hmac.compare_digest`.
+The MAC covers a domain label, the outer tag, the cache key (length-prefixed) and everything after
+the MAC, so a blob copied under another key, truncated, or with any bit flipped fails
+verification, and the inner decoder (pickle included) never sees it. Digests are compared with
+`hmac.compare_digest`.
 
 Why the standard library and not itsdangerous: the blob is raw bytes, and a fixed-size binary MAC
 in front of it needs no base64 and no separator scan, and no extra dependency; itsdangerous would
@@ -86,10 +87,11 @@ class SignedPipeline(SerializerPipeline):
             raise DecodeError('bad signature (wrong secret key, another cache key, or tampered)')
         return self.inner._loads(payload, cache_key)
 
-    @staticmethod
-    def _mac(key: bytes, cache_key: str, payload: Any) -> bytes:
+    def _mac(self, key: bytes, cache_key: str, payload: Any) -> bytes:
+        # The key is length-prefixed so no (key, payload) split can collide with another one.
         encoded_key = cache_key.encode('utf-8', 'surrogatepass')
         mac = hmac.new(key, _MAC_LABEL, hashlib.sha256)
+        mac.update(self._tag_bytes)
         mac.update(_KEY_LENGTH.pack(len(encoded_key)))
         mac.update(encoded_key)
         mac.update(payload)

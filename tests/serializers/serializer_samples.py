@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Any, Optional, Union
+from typing import Optional, Union
 
 from requests.structures import CaseInsensitiveDict
 
@@ -133,8 +133,3 @@ def flip(blob: bytes, index: int, mask: int = 0x01) -> bytes:
     changed = bytearray(blob)
     changed[index] ^= mask
     return bytes(changed)
-
-
-def describe(value: Any) -> str:
-    """A short id for parametrized tests."""
-    return repr(value)[:20]

@@ -92,3 +92,9 @@ def test_missing_dependency(
     monkeypatch.setitem(sys.modules, module, None)
     with pytest.raises(MissingDependencyError, match=f'requests-cache\\[{extra}\\]'):
         init_serializer(name)
+
+
+def test_signed_pipelines_are_not_recompressed() -> None:
+    """Compressing a signed pipeline is refused: rebuilding it from stages would drop the check."""
+    with pytest.raises(ConfigurationError, match='compress first'):
+        compressed(init_serializer('pickle', secret_key='k'))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any, Union
 
@@ -157,3 +158,18 @@ def test_unknown_name() -> None:
     """An unknown name is a ConfigurationError listing the valid ones."""
     with pytest.raises(ConfigurationError, match='binary'):
         init_serializer('marshal')
+
+
+def test_concurrent_dumps_do_not_mix() -> None:
+    """Threads serializing at once each get their own blob back (one msgpack packer per thread)."""
+
+    def round_trip(index: int) -> bool:
+        body = bytes([index]) * (1000 + index)
+        for _ in range(50):
+            blob = binary_serializer.dumps(make_response(body=body))
+            if binary_serializer.loads(blob, 'key-1').content != body:
+                return False
+        return True
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert all(pool.map(round_trip, range(16)))
