@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any, Callable, Optional, Union
 
 import requests
@@ -23,44 +20,27 @@ from requests.hooks import dispatch_hook
 
 from . import keys, policy
 from .backends import BaseCache, init_backend
+from .cache_ops import invalidate, lookup_variant, save_variants
+from .context import disabled_for, is_disabled, request_options
 from .errors import ConfigurationError
-from .models import CachedHTTPResponse, CachedResponse, add_cache_attributes, utcnow
+from .facts import LogUrl, gateway_timeout, request_facts, stored_facts
+from .models import CachedResponse, add_cache_attributes, utcnow
 from .models.snapshot import snapshot_response
-from .policy import CacheSettings, RequestFacts, RequestOptions, StoredFacts
+from .policy import CacheSettings, RequestOptions
 from .policy.expiration import ExpireAfterInput, UrlPattern
 from .policy.freshness import current_age
-from .policy.invalidation import invalidated_urls
 from .policy.settings import DEFAULT_IGNORED_PARAMETERS, rename_deprecated, split_kwargs
-from .policy.vary import VaryRule, parse_vary, variant_key
+from .refresh import BackgroundRefresher
 from .serializers import SerializerPipeline
+from .settings_view import SettingsView
 from .stats import CacheStats
 from .streaming import TeeRaw
 
-__all__ = ['ALL_SESSIONS', 'CacheMixin', 'CachedSession', 'disabled_for']
+__all__ = ['CacheMixin', 'CachedSession']
 
 logger = logging.getLogger(__name__)
 
-#: The one channel per-request options travel through from ``request()`` to ``send()``; they never
-#: become HTTP headers, so nothing of ours reaches the origin.
-_request_options: ContextVar[Optional[RequestOptions]] = ContextVar(
-    'requests_cache_request_options', default=None
-)
-#: Sessions with caching turned off in the current thread or task (`ALL_SESSIONS` for all).
-_disabled: ContextVar[frozenset[object]] = ContextVar(
-    'requests_cache_disabled', default=frozenset()
-)
-ALL_SESSIONS = object()
 _OPTION_NAMES = ('expire_after', 'only_if_cached', 'refresh', 'force_refresh')
-
-
-@contextmanager
-def disabled_for(marker: object) -> Iterator[None]:
-    """Turn caching off for ``marker`` (a session's token or `ALL_SESSIONS`) in this context."""
-    token = _disabled.set(_disabled.get() | {marker})
-    try:
-        yield
-    finally:
-        _disabled.reset(token)
 
 
 class CacheMixin:
@@ -115,9 +95,7 @@ class CacheMixin:
         self._disable_token = object()
         #: This session's own counters; ``cache.stats`` adds up every session on the backend.
         self.stats = CacheStats()
-        self._refresh_lock = threading.Lock()
-        self._refreshing: set[str] = set()
-        self._refresher: Optional[ThreadPoolExecutor] = None
+        self._refresher = BackgroundRefresher()
         self.clock: Callable[[], Any] = utcnow
         super().__init__()
 
@@ -195,7 +173,7 @@ class CacheMixin:
                 hooks=hooks,
             )
         )
-        token = _request_options.set(options)
+        token = request_options.set(options)
         try:
             hit = self._fresh_hit(prepared, options, self._effective_verify(verify), stream)
             if hit is not None:
@@ -208,7 +186,7 @@ class CacheMixin:
             )
             return self.send(prepared, **send_kwargs)
         finally:
-            _request_options.reset(token)
+            request_options.reset(token)
 
     def _effective_verify(self, verify: Any) -> Any:
         """What ``verify`` will be after requests merges the environment, up to truthiness."""
@@ -225,16 +203,16 @@ class CacheMixin:
         if options.force_refresh or self._bypass_reason(request, settings):
             return None
         key = self._create_key(request, settings, verify)
-        cached = self._lookup(key, request, settings)
+        cached = lookup_variant(self.cache, key, request, settings)
         if cached is None:
             return None
         decision = policy.decide(
-            _request_facts(request), _stored_facts(cached), settings, options, self.clock()
+            request_facts(request), stored_facts(cached), settings, options, self.clock()
         )
         if not isinstance(decision, policy.Serve) or decision.refresh:
             return None
         logger.debug(
-            '%s %s [%s]: %s', request.method, _LogUrl(request, settings), key, decision.reason
+            '%s %s [%s]: %s', request.method, LogUrl(request, settings), key, decision.reason
         )
         self._count_served(decision)
         return self._serve(cached, request, settings, stream=stream, verify=verify)
@@ -250,20 +228,20 @@ class CacheMixin:
         settings = self._settings
         bypass = self._bypass_reason(request, settings)
         if bypass:
-            logger.debug(
-                '%s %s: not cached: %s', request.method, _LogUrl(request, settings), bypass
-            )
+            logger.debug('%s %s: not cached: %s', request.method, LogUrl(request, settings), bypass)
             return self._send_uncached(request, settings, **kwargs)
 
         # 1. Build the key
         key = self._create_key(request, settings, kwargs.get('verify', True))
         # 2. Look up what is stored
-        cached = None if options.force_refresh else self._lookup(key, request, settings)
+        cached = (
+            None if options.force_refresh else lookup_variant(self.cache, key, request, settings)
+        )
         # 3. Decide, with no I/O and the time passed in
-        facts = _request_facts(request)
-        decision = policy.decide(facts, _stored_facts(cached), settings, options, self.clock())
+        facts = request_facts(request)
+        decision = policy.decide(facts, stored_facts(cached), settings, options, self.clock())
         logger.debug(
-            '%s %s [%s]: %s', request.method, _LogUrl(request, settings), key, decision.reason
+            '%s %s [%s]: %s', request.method, LogUrl(request, settings), key, decision.reason
         )
         # 4. Act on the decision
         if isinstance(decision, policy.Serve):
@@ -273,7 +251,7 @@ class CacheMixin:
             return self._serve(cached, request, settings, **kwargs)  # type: ignore[arg-type]
         if isinstance(decision, policy.NotCached):
             self._count('misses')
-            return _gateway_timeout(request)
+            return gateway_timeout(request)
         if isinstance(decision, policy.Revalidate):
             return self._revalidate(request, cached, decision, key, settings, options, **kwargs)  # type: ignore[arg-type]
         return self._fetch(request, cached, key, settings, options, **kwargs)
@@ -294,7 +272,7 @@ class CacheMixin:
                 stats.add('hits')
 
     def _options(self, kwargs: dict[str, Any]) -> RequestOptions:
-        options = _request_options.get() or RequestOptions()
+        options = request_options.get() or RequestOptions()
         given = {name: kwargs.pop(name) for name in _OPTION_NAMES if name in kwargs}
         if not given:
             return options
@@ -303,8 +281,7 @@ class CacheMixin:
         return RequestOptions.from_kwargs(**merged)
 
     def _bypass_reason(self, request: PreparedRequest, settings: CacheSettings) -> Optional[str]:
-        active = _disabled.get()
-        if active and (ALL_SESSIONS in active or self._disable_token in active):
+        if is_disabled(self._disable_token):
             return 'caching is disabled in this context'
         if (request.method or '').upper() not in settings.allowable_methods:
             return f'method {request.method} is not in allowable_methods'
@@ -321,117 +298,30 @@ class CacheMixin:
         send_kwargs: dict[str, Any],
     ) -> None:
         """Revalidate a stale response on a worker thread, at most once at a time per key."""
-        with self._refresh_lock:
-            if key in self._refreshing:
-                logger.debug('A background refresh of %s is already running', key)
-                return
-            self._refreshing.add(key)
-            if self._refresher is None:
-                self._refresher = ThreadPoolExecutor(4, thread_name_prefix='requests-cache-refresh')
         kwargs = {**send_kwargs, 'stream': False}
 
         def refresh() -> None:
-            try:
-                # A request that read the stale entry just before another refresh finished
-                # must not refresh it again.
-                current = self.cache.get_response(key)
-                if current is not None and current.created_at > stale.created_at:
-                    logger.debug('%s was refreshed meanwhile; nothing to do', key)
-                    return
-                self.send(request.copy(), refresh=True, **kwargs)
-            except Exception as exc:  # a failed refresh leaves the stale entry as it was
-                logger.warning('Background refresh of %s failed: %r', key, exc)
-            finally:
-                with self._refresh_lock:
-                    self._refreshing.discard(key)
+            # A request that read the stale entry just before another refresh finished must
+            # not refresh it again.
+            current = self.cache.get_response(key)
+            if current is not None and current.created_at > stale.created_at:
+                logger.debug('%s was refreshed meanwhile; nothing to do', key)
+                return
+            self.send(request.copy(), refresh=True, **kwargs)
 
-        self._refresher.submit(refresh)
+        self._refresher.submit(key, refresh)
 
     def wait_for_refreshes(self) -> None:
         """Block until background refreshes (stale-while-revalidate) have finished."""
-        with self._refresh_lock:
-            refresher, self._refresher = self._refresher, None
-        if refresher is not None:
-            refresher.shutdown(wait=True)
-
-    def _lookup(
-        self, key: str, request: PreparedRequest, settings: CacheSettings
-    ) -> Optional[CachedResponse]:
-        cached = self.cache.get_response(key)
-        if cached is None or not settings.cache_control:
-            return cached
-        rule = parse_vary(cached.raw.headers.items())
-        if not rule:
-            return cached
-        if rule.matches_nothing:
-            logger.debug(
-                '%s %s: stored response has Vary: *, which matches nothing',
-                request.method,
-                _LogUrl(request, settings),
-            )
-            return None
-        variant = self.cache.get_response(variant_key(key, rule, request.headers))
-        if variant is None:
-            logger.debug(
-                '%s %s: no stored variant for Vary: %s',
-                request.method,
-                _LogUrl(request, settings),
-                ', '.join(rule.names),
-            )
-        return variant
-
-    def _save_variants(
-        self, response: CachedResponse, key: str, request: PreparedRequest, settings: CacheSettings
-    ) -> None:
-        """Store under the key, and with cache_control also under its Vary variant key."""
-        rule = parse_vary(response.raw.headers.items()) if settings.cache_control else VaryRule()
-        if rule.matches_nothing:
-            logger.debug(
-                '%s %s: not storing a response with Vary: *',
-                request.method,
-                _LogUrl(request, settings),
-            )
-            return
-        self.cache.save_response(response, key)
-        if rule:
-            self.cache.save_response(response, variant_key(key, rule, request.headers))
+        self._refresher.wait()
 
     def _network_send(
         self, request: PreparedRequest, settings: CacheSettings, **kwargs: Any
     ) -> Response:
         response: Response = super().send(request, **kwargs)  # type: ignore[misc]
         if settings.cache_control and not settings.read_only:
-            self._invalidate(request, response, settings, kwargs.get('verify', True))
+            invalidate(self.cache, request, response, settings, kwargs.get('verify', True))
         return response
-
-    def _invalidate(
-        self, request: PreparedRequest, response: Response, settings: CacheSettings, verify: Any
-    ) -> None:
-        urls = invalidated_urls(
-            request.method or 'GET', request.url or '', response.status_code, response.headers
-        )
-        if not urls:
-            return
-        doomed = [
-            keys.build_key(
-                method,
-                url,
-                None,
-                request.headers,
-                settings.ignored_parameters,
-                settings.match_headers,
-                verify,
-            )
-            for url in urls
-            for method in ('GET', 'HEAD')
-        ]
-        logger.debug(
-            '%s %s: invalidating %d stored URL(s) (RFC 9111 §4.4)',
-            request.method,
-            _LogUrl(request, settings),
-            len(urls),
-        )
-        self.cache.delete(*doomed)
 
     def _create_key(self, request: PreparedRequest, settings: CacheSettings, verify: Any) -> str:
         if settings.key_fn is not None:
@@ -509,12 +399,12 @@ class CacheMixin:
         error: str,
     ) -> Optional[CachedResponse]:
         decision = policy.may_serve_stale_on_error(
-            _stored_facts(cached), settings, self.clock(), _request_facts(request)
+            stored_facts(cached), settings, self.clock(), request_facts(request)
         )
         if decision is None:
             return None
         logger.debug(
-            '%s %s: %s (%s)', request.method, _LogUrl(request, settings), decision.reason, error
+            '%s %s: %s (%s)', request.method, LogUrl(request, settings), decision.reason, error
         )
         self._count_served(decision)
         return cached
@@ -549,14 +439,14 @@ class CacheMixin:
             logger.debug(
                 '%s %s: revalidation got %s',
                 request.method,
-                _LogUrl(request, settings),
+                LogUrl(request, settings),
                 response.status_code,
             )
             self._store(request, response, key, settings, options, request_time, kwargs)
             return response
         freshened = self._freshen(cached, response, request, settings, options, request_time)
         if not settings.read_only:
-            self._save_variants(freshened, key, request, settings)
+            save_variants(self.cache, freshened, key, request, settings)
         return self._serve(freshened, request, settings, **kwargs)
 
     def _freshen(
@@ -571,7 +461,7 @@ class CacheMixin:
         now = self.clock()
         headers = policy.freshen_headers(cached.raw.headers.items(), not_modified.headers)
         store = policy.may_store(
-            _request_facts(request),
+            request_facts(request),
             cached.status_code,
             headers,
             settings,
@@ -581,7 +471,7 @@ class CacheMixin:
         )
         expires = store.expires if isinstance(store, policy.Store) else now
         logger.debug(
-            '%s %s: 304 Not Modified; %s', request.method, _LogUrl(request, settings), store.reason
+            '%s %s: 304 Not Modified; %s', request.method, LogUrl(request, settings), store.reason
         )
         freshened = CachedResponse.build(
             url=cached.url,
@@ -613,7 +503,7 @@ class CacheMixin:
         send_kwargs: Mapping[str, Any],
     ) -> None:
         now = self.clock()
-        facts = _request_facts(request)
+        facts = request_facts(request)
         decision = policy.may_store(
             facts, response.status_code, response.headers, settings, options, now, request_time
         )
@@ -623,7 +513,7 @@ class CacheMixin:
             and not settings.filter_fn(response)
         ):
             decision = policy.DontStore('filter_fn returned False')
-        logger.debug('%s %s: %s', request.method, _LogUrl(request, settings), decision.reason)
+        logger.debug('%s %s: %s', request.method, LogUrl(request, settings), decision.reason)
         expires = decision.expires if isinstance(decision, policy.Store) else None
         add_cache_attributes(response, cache_key=key, created_at=now, expires=expires)
         if not isinstance(decision, policy.Store):
@@ -658,7 +548,7 @@ class CacheMixin:
             request_time=request_time,
             expires=expires,
         )
-        self._save_variants(snapshot, key, response.request, settings)
+        save_variants(self.cache, snapshot, key, response.request, settings)
         self._count('stores')
         self._count('bytes_stored', len(body))
         for hop in response.history:
@@ -725,74 +615,3 @@ class CachedSession(CacheMixin, requests.Session):  # type: ignore[misc]  # requ
         UnknownSettingError: A keyword argument nothing accepts (a `TypeError`).
         ConfigurationError: A setting with a value that is not allowed (a `ValueError`).
     """
-
-
-class SettingsView:
-    """A session's frozen settings, where setting an attribute swaps in a validated copy."""
-
-    __slots__ = ('_session',)
-
-    def __init__(self, session: CacheMixin) -> None:
-        object.__setattr__(self, '_session', session)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._session._settings, name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        self._session._settings = self._session._settings.replace(**{name: value})
-
-    def __eq__(self, other: object) -> bool:
-        current = self._session._settings
-        return bool(
-            current == (other._session._settings if isinstance(other, SettingsView) else other)
-        )
-
-    def __hash__(self) -> int:
-        return hash(self._session._settings)
-
-    def __repr__(self) -> str:
-        return repr(self._session._settings)
-
-
-class _LogUrl:
-    """A request URL for log lines, with ignored parameters and userinfo removed.
-
-    Redaction runs only if the line is actually emitted, so disabled DEBUG logging costs nothing.
-    """
-
-    __slots__ = ('ignored', 'url')
-
-    def __init__(self, request: PreparedRequest, settings: CacheSettings) -> None:
-        self.url = request.url or ''
-        self.ignored = settings.ignored_parameters
-
-    def __str__(self) -> str:
-        return keys.redact_url(self.url, self.ignored)
-
-
-def _request_facts(request: PreparedRequest) -> RequestFacts:
-    return RequestFacts(request.method or 'GET', request.url or '', request.headers)
-
-
-def _stored_facts(cached: Optional[CachedResponse]) -> Optional[StoredFacts]:
-    if cached is None:
-        return None
-    return StoredFacts(
-        status=cached.status_code,
-        headers=cached.raw.headers.items(),
-        request_time=cached.request_time,
-        response_time=cached.created_at,
-        expires=cached.expires,
-    )
-
-
-def _gateway_timeout(request: PreparedRequest) -> Response:
-    response = Response()
-    response.status_code = 504
-    response.reason = 'Not Cached'
-    response.url = request.url or ''
-    response.request = request
-    response._content = b''
-    response.raw = CachedHTTPResponse(b'', status=504, reason='Not Cached')
-    add_cache_attributes(response)
-    return response
