@@ -27,8 +27,9 @@ def make_session(contender: str, backend: str, spec: dict[str, Any]) -> requests
         ValueError: An unknown contender or a backend that contender does not have.
     """
     session = _FACTORIES[contender](backend, spec)
-    # Only ever talk to 127.0.0.1: ignore *_PROXY variables and .netrc from the environment.
-    session.trust_env = False
+    # By default ignore *_PROXY variables and .netrc, so only 127.0.0.1 is ever contacted. With
+    # trust_env (requests' default) the runner has removed the proxy variables from our env.
+    session.trust_env = bool(spec.get('trust_env', False))
     return session
 
 

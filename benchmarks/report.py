@@ -46,6 +46,8 @@ def table(headers: list[str], rows: list[list[Any]]) -> str:
     def cell(value: Any) -> str:
         if value is None:
             return '-'
+        if isinstance(value, float) and value.is_integer() and abs(value) >= 1000:
+            return f'{int(value):,}'  # counts, such as entries
         if isinstance(value, float):
             return f'{value:.2f}' if abs(value) < 10 else f'{value:.1f}'
         return str(value)

@@ -63,7 +63,7 @@ class Plan:
         }
 
 
-QUICK = Plan(3, 100, 50, 500, 120, 800, 2_000, 1, (1_000, 100_000), 1_000)
+QUICK = Plan(3, 80, 50, 400, 100, 640, 2_000, 1, (1_000, 100_000), 1_000)
 FULL = Plan(5, 400, 100, 3_000, 600, 4_000, 10_000, 2, (1_000, 100_000, 1_000_000), 5_000)
 
 
@@ -138,12 +138,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--passes', type=int, help='override the number of passes')
     parser.add_argument('--only', action='append', help='run only this contender (repeatable)')
     parser.add_argument('--json', type=Path, help='also write the raw results to this file')
+    parser.add_argument(
+        '--trust-env',
+        action='store_true',
+        help="leave requests' trust_env on (its default; proxy variables are still removed)",
+    )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     started = time.monotonic()
     ensure_venvs()
     with OriginServer() as origin, redis_server() as redis_port:
-        context = {'origin': origin.url, 'redis_port': redis_port}
+        context = {'origin': origin.url, 'redis_port': redis_port, 'trust_env': args.trust_env}
         pairs = jobs(redis_port, args.only)
         print(f'{len(pairs)} contender/backend pairs, origin {origin.url}', file=sys.stderr)
         main_results = rounds(pairs, args.passes or plan.passes, plan.workloads(), context)

@@ -35,7 +35,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         for name, params in spec['workloads'].items():
             if name == 'miss':
                 plain = requests.Session()
-                plain.trust_env = False
+                plain.trust_env = session.trust_env
                 results[name] = miss(session, plain, origin, params['n'])
                 plain.close()
             elif name in ('warm1k', 'warm100k'):

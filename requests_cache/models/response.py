@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any, Optional
+from typing import Any, Callable, Optional, Union
 
-from requests import Response
+from requests import PreparedRequest, Response
 from requests.structures import CaseInsensitiveDict
 
 from .raw import CachedHTTPResponse, HTTPHeaderDict
@@ -60,6 +60,9 @@ class CachedResponse(Response):
         request_time: When the request that produced it was sent (aware UTC).
     """
 
+    _request: Optional[PreparedRequest] = None
+    _request_loader: Optional[Callable[[], CachedRequest]] = None
+
     def __init__(self) -> None:
         super().__init__()
         self.from_cache = True
@@ -83,7 +86,7 @@ class CachedResponse(Response):
         encoding: Optional[str] = None,
         elapsed: float = 0.0,
         version: int = 11,
-        request: Optional[CachedRequest] = None,
+        request: Union[CachedRequest, Callable[[], CachedRequest], None] = None,
         history: Sequence[CachedResponse] = (),
         created_at: Optional[datetime] = None,
         request_time: Optional[datetime] = None,
@@ -97,9 +100,17 @@ class CachedResponse(Response):
         """
         response = cls()
         raw_headers = HTTPHeaderDict()
+        merged: dict[str, str] = {}
+        first_spelling: dict[str, str] = {}
         for name, value in headers:
             raw_headers.add(name, value)
-        response.headers = CaseInsensitiveDict(raw_headers)
+            lower = name.lower()
+            if lower in first_spelling:
+                merged[first_spelling[lower]] += ', ' + value  # joined as requests joins them
+            else:
+                first_spelling[lower] = name
+                merged[name] = value
+        response.headers = CaseInsensitiveDict(merged)
         response.raw = CachedHTTPResponse(body, raw_headers, status_code, reason, version, url)
         response._content = body
         response.url = url
@@ -107,13 +118,30 @@ class CachedResponse(Response):
         response.reason = reason  # type: ignore[assignment]
         response.encoding = encoding
         response.elapsed = timedelta(seconds=elapsed)
-        response.request = request or CachedRequest(url=url)
+        if callable(request):
+            response._request_loader = request  # built on first access: hits replace it anyway
+        else:
+            response.request = request or CachedRequest(url=url)
         response.history = list(history)
         response.created_at = created_at or utcnow()
         response.request_time = request_time or response.created_at
         response.expires = expires
         response.cache_key = cache_key
         return response
+
+    @property
+    def request(self) -> PreparedRequest:
+        """The request that produced this response (the stored, redacted one, until a session
+        serving it sets the live request)."""
+        if self._request is None and self._request_loader is not None:
+            self._request = self._request_loader()
+            self._request_loader = None
+        return self._request  # type: ignore[return-value]  # None only on a bare instance
+
+    @request.setter
+    def request(self, value: Optional[PreparedRequest]) -> None:
+        self._request = value
+        self._request_loader = None
 
     @classmethod
     def from_response(cls, response: Response, **kwargs: Any) -> CachedResponse:

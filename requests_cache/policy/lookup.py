@@ -14,6 +14,8 @@ from .validation import conditional_headers
 
 __all__ = ['decide', 'may_serve_stale_on_error']
 
+_NO_DIRECTIVES = CacheDirectives()
+
 
 def decide(
     request: RequestFacts,
@@ -29,7 +31,12 @@ def decide(
     request or the response, a request ``max-age`` or ``min-fresh`` the stored response does not
     meet); freshness; a request ``max-stale`` that accepts a stale response; else revalidation.
     """
-    request_cc = parse_cache_control(request.headers, is_request=True)
+    # Request directives only count in RFC mode; skipping the parse keeps the default hit cheap.
+    request_cc = (
+        parse_cache_control(request.headers, is_request=True)
+        if settings.cache_control
+        else _NO_DIRECTIVES
+    )
     only_if_cached = options.only_if_cached or (
         settings.cache_control and request_cc.only_if_cached
     )
@@ -104,7 +111,9 @@ def _forced_revalidation(
     now: datetime,
 ) -> Optional[str]:
     if options.refresh:
-        return 'refresh requested'
+        # RFC 8246: an immutable response does not change while fresh; no need to ask.
+        immutable = settings.cache_control and parse_cache_control(stored.headers).immutable
+        return None if immutable and is_fresh(stored, now) else 'refresh requested'
     if settings.always_revalidate:
         return 'always_revalidate is set'
     if not settings.cache_control:

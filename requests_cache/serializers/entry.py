@@ -83,12 +83,17 @@ def _build(entry: dict[str, Any], cache_key: str, history: Any) -> CachedRespons
     if not isinstance(body, bytes) or not isinstance(status, int):
         raise TypeError('body must be bytes and status an int')
     stored_request = entry['request']
-    request = CachedRequest(
-        method=_str(stored_request['method']),
-        url=_str(stored_request['url']),
-        headers=CaseInsensitiveDict(_pairs(stored_request['headers'])),
-        body=_optional(stored_request['body'], (bytes, str)),
-    )
+    method = _str(stored_request['method'])
+    request_url = _str(stored_request['url'])
+    request_headers = _pairs(stored_request['headers'])
+    request_body = _optional(stored_request['body'], (bytes, str))
+
+    def request() -> CachedRequest:
+        # Validated above, built only if read: a session serving a hit sets the live request.
+        return CachedRequest(
+            method, request_url, CaseInsensitiveDict(request_headers), request_body
+        )
+
     return CachedResponse.build(
         url=_str(entry['url']),
         status_code=status,

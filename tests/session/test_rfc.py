@@ -171,3 +171,11 @@ def test_must_revalidate_forbids_stale_while_revalidate(rfc, origin):
     rfc.get(url)
     rfc.clock.now += timedelta(seconds=30)
     assert rfc.get(url).from_cache is False
+
+
+def test_immutable_is_not_revalidated_on_refresh(rfc, origin):
+    """RFC 8246: refresh=True does not revalidate a fresh immutable response."""
+    url = origin.route('/imm', headers={'Cache-Control': 'max-age=600, immutable', 'ETag': '"i"'})
+    rfc.get(url)
+    assert rfc.get(url, refresh=True).from_cache is True
+    assert origin.count('/imm') == 1
