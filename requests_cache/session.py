@@ -30,6 +30,7 @@ from .policy import CacheSettings, RequestOptions
 from .policy.expiration import ExpireAfterInput, UrlPattern
 from .policy.freshness import current_age
 from .policy.settings import DEFAULT_IGNORED_PARAMETERS, rename_deprecated, split_kwargs
+from .policy.validation import is_conditional, not_modified_for
 from .refresh import BackgroundRefresher
 from .serializers import SerializerPipeline
 from .settings_view import SettingsView
@@ -202,6 +203,8 @@ class CacheMixin:
         settings = self._settings
         if options.force_refresh or self._bypass_reason(request, settings):
             return None
+        if settings.cache_control and is_conditional(request.headers):
+            return None  # the caller's own validators: the full path may answer 304
         key = self._create_key(request, settings, verify)
         cached = lookup_variant(self.cache, key, request, settings)
         if cached is None:
@@ -244,15 +247,18 @@ class CacheMixin:
             '%s %s [%s]: %s', request.method, LogUrl(request, settings), key, decision.reason
         )
         # 4. Act on the decision
+        own_validators = settings.cache_control and is_conditional(request.headers)
         if isinstance(decision, policy.Serve):
             self._count_served(decision)
             if decision.refresh:
                 self._refresh_in_background(request, key, cached, kwargs)  # type: ignore[arg-type]
+            if own_validators and not_modified_for(request.headers, cached.raw.headers.items()):  # type: ignore[union-attr]
+                return self._serve(_not_modified(cached), request, settings, **kwargs)  # type: ignore[arg-type]
             return self._serve(cached, request, settings, **kwargs)  # type: ignore[arg-type]
         if isinstance(decision, policy.NotCached):
             self._count('misses')
             return gateway_timeout(request)
-        if isinstance(decision, policy.Revalidate):
+        if isinstance(decision, policy.Revalidate) and not own_validators:
             return self._revalidate(request, cached, decision, key, settings, options, **kwargs)  # type: ignore[arg-type]
         return self._fetch(request, cached, key, settings, options, **kwargs)
 
@@ -389,7 +395,34 @@ class CacheMixin:
             if stale is not None:
                 return self._serve(stale, request, settings, **kwargs)
         self._store(request, response, key, settings, options, request_time, kwargs)
+        if settings.cache_control and request.method == 'HEAD' and response.status_code == 200:
+            self._update_get_from_head(request, response, settings, options, request_time, kwargs)
         return response
+
+    def _update_get_from_head(
+        self,
+        request: PreparedRequest,
+        head: Response,
+        settings: CacheSettings,
+        options: RequestOptions,
+        request_time: Any,
+        send_kwargs: Mapping[str, Any],
+    ) -> None:
+        """Let a HEAD response freshen the stored GET of the same URL (RFC 9111 §4.3.5)."""
+        get_request = request.copy()
+        get_request.method = 'GET'
+        get_key = self._create_key(get_request, settings, send_kwargs.get('verify', True))
+        stored = self.cache.get_response(get_key)
+        if stored is None:
+            return
+        if not policy.validators_match(stored.raw.headers.items(), head.headers):
+            logger.debug(
+                'HEAD %s: the stored GET has changed; dropping it', LogUrl(request, settings)
+            )
+            self.cache.delete(get_key)
+            return
+        freshened = self._freshen(stored, head, get_request, settings, options, request_time)
+        self.cache.save_response(freshened, get_key)
 
     def _stale_on_error(
         self,
@@ -615,3 +648,19 @@ class CachedSession(CacheMixin, requests.Session):  # type: ignore[misc]  # requ
         UnknownSettingError: A keyword argument nothing accepts (a `TypeError`).
         ConfigurationError: A setting with a value that is not allowed (a `ValueError`).
     """
+
+
+def _not_modified(cached: CachedResponse) -> CachedResponse:
+    """A 304 answer from the cache to the caller's own conditional request (RFC 9111 §4.3.2)."""
+    body_headers = {'content-length', 'content-encoding', 'content-type', 'transfer-encoding'}
+    return CachedResponse.build(
+        url=cached.url,
+        status_code=304,
+        reason='Not Modified',
+        headers=[(n, v) for n, v in cached.raw.headers.items() if n.lower() not in body_headers],
+        body=b'',
+        created_at=cached.created_at,
+        request_time=cached.request_time,
+        expires=cached.expires,
+        cache_key=cached.cache_key,
+    )

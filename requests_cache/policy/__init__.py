@@ -20,7 +20,7 @@ from .model import (
 )
 from .settings import CacheSettings, RequestOptions
 from .storing import may_store, resolve_expire_after
-from .validation import conditional_headers, freshen_headers
+from .validation import conditional_headers, freshen_headers, validators_match
 
 __all__ = [
     'DO_NOT_CACHE',
@@ -45,4 +45,5 @@ __all__ = [
     'may_serve_stale_on_error',
     'may_store',
     'resolve_expire_after',
+    'validators_match',
 ]

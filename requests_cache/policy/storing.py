@@ -36,6 +36,8 @@ def may_store(
     """
     if settings.read_only:
         return DontStore('the session is read-only')
+    if status == 304 or status < 200:
+        return DontStore(f'a {status} answer is not a complete response')
     if request.method.upper() not in settings.allowable_methods:
         return DontStore(f'method {request.method} is not in allowable_methods')
     if settings.cache_control:

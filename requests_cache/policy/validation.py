@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .directives import HeaderSource, header_values, parse_validators
+from .directives import HeaderSource, header_values, parse_http_date, parse_validators
 
-__all__ = ['conditional_headers', 'freshen_headers']
+__all__ = [
+    'conditional_headers',
+    'freshen_headers',
+    'is_conditional',
+    'not_modified_for',
+    'validators_match',
+]
 
 # RFC 9111 §3.2: headers a 304 must not overwrite, because they describe the stored body.
 _KEEP_FROM_STORED = frozenset({'content-length', 'content-encoding', 'transfer-encoding'})
@@ -52,3 +58,44 @@ def _names(headers: HeaderSource) -> list[str]:
     for name, _ in items:
         seen.setdefault(name.lower(), name)
     return list(seen.values())
+
+
+def is_conditional(request_headers: HeaderSource) -> bool:
+    """True if the caller made the request conditional itself (RFC 9110 §13.1)."""
+    return any(
+        header_values(request_headers, name)
+        for name in ('If-None-Match', 'If-Modified-Since', 'If-Match', 'If-Unmodified-Since')
+    )
+
+
+def not_modified_for(request_headers: HeaderSource, stored_headers: HeaderSource) -> bool:
+    """Whether a stored response lets the cache answer the caller's own conditional request
+    with 304 (RFC 9111 §4.3.2): its ETag weakly matches ``If-None-Match``, or, without
+    ``If-None-Match``, it was not modified since ``If-Modified-Since``."""
+    stored = parse_validators(stored_headers)
+    none_match = ','.join(header_values(request_headers, 'If-None-Match')).strip()
+    if none_match:
+        if not stored.etag:
+            return False
+        tags = {_weak(tag) for tag in none_match.split(',')}
+        return '*' in tags or _weak(stored.etag) in tags
+    since = parse_http_date(','.join(header_values(request_headers, 'If-Modified-Since')))
+    modified = parse_http_date(stored.last_modified)
+    return since is not None and modified is not None and modified <= since
+
+
+def validators_match(stored_headers: HeaderSource, new_headers: HeaderSource) -> bool:
+    """True if two responses carry the same strong-or-weak ETag, or else the same
+    Last-Modified (RFC 9111 §4.3.5: when a HEAD response may update a stored GET)."""
+    stored, new = parse_validators(stored_headers), parse_validators(new_headers)
+    if stored.etag and new.etag:
+        return _weak(stored.etag) == _weak(new.etag)
+    if stored.etag or new.etag:
+        return False
+    return bool(stored.last_modified) and stored.last_modified == new.last_modified
+
+
+def _weak(tag: str) -> str:
+    # RFC 9110 §8.8.3.2: weak comparison ignores the W/ prefix.
+    tag = tag.strip()
+    return tag[2:] if tag.startswith('W/') else tag

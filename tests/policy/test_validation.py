@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from requests_cache.policy import conditional_headers, freshen_headers
+from requests_cache.policy.validation import is_conditional, not_modified_for, validators_match
 
 DATE = 'Mon, 01 Jan 2024 08:00:00 GMT'
 
@@ -72,3 +73,54 @@ def test_freshen_with_empty_304_keeps_stored() -> None:
     """A 304 without headers leaves the stored headers as they were."""
     stored = [('A', '1'), ('B', '2')]
     assert freshen_headers(stored, {}) == stored
+
+
+@pytest.mark.parametrize(
+    ('request_headers', 'stored_headers', 'expected'),
+    [
+        ({'If-None-Match': '"a"'}, {'ETag': '"a"'}, True),
+        ({'If-None-Match': 'W/"a"'}, {'ETag': '"a"'}, True),
+        ({'If-None-Match': '"x", "a"'}, {'ETag': 'W/"a"'}, True),
+        ({'If-None-Match': '*'}, {'ETag': '"a"'}, True),
+        ({'If-None-Match': '"b"'}, {'ETag': '"a"'}, False),
+        ({'If-None-Match': '"a"'}, {}, False),
+        (
+            {'If-Modified-Since': 'Thu, 01 Jan 2026 00:00:00 GMT'},
+            {'Last-Modified': 'Wed, 31 Dec 2025 00:00:00 GMT'},
+            True,
+        ),
+        (
+            {'If-Modified-Since': 'Wed, 31 Dec 2025 00:00:00 GMT'},
+            {'Last-Modified': 'Thu, 01 Jan 2026 00:00:00 GMT'},
+            False,
+        ),
+        (
+            {'If-Modified-Since': 'garbage'},
+            {'Last-Modified': 'Thu, 01 Jan 2026 00:00:00 GMT'},
+            False,
+        ),
+    ],
+)
+def test_not_modified_for(request_headers, stored_headers, expected):
+    """RFC 9111 §4.3.2: weak ETag comparison first, then If-Modified-Since."""
+    assert not_modified_for(request_headers, stored_headers) is expected
+
+
+@pytest.mark.parametrize(
+    ('stored', 'new', 'expected'),
+    [
+        ({'ETag': '"a"'}, {'ETag': 'W/"a"'}, True),
+        ({'ETag': '"a"'}, {'ETag': '"b"'}, False),
+        ({'ETag': '"a"'}, {}, False),
+        ({'Last-Modified': 'x'}, {'Last-Modified': 'x'}, True),
+        ({}, {}, False),
+    ],
+)
+def test_validators_match(stored, new, expected):
+    """RFC 9111 §4.3.5: a HEAD may update a stored GET only when their validators match."""
+    assert validators_match(stored, new) is expected
+
+
+def test_is_conditional():
+    """A request with any precondition header is the caller's own conditional request."""
+    assert is_conditional({'If-None-Match': '"a"'}) and not is_conditional({'Accept': '*/*'})

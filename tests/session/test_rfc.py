@@ -179,3 +179,53 @@ def test_immutable_is_not_revalidated_on_refresh(rfc, origin):
     rfc.get(url)
     assert rfc.get(url, refresh=True).from_cache is True
     assert origin.count('/imm') == 1
+
+
+def test_caller_conditional_request_gets_304_from_the_cache(rfc, origin):
+    """§4.3.2: a fresh stored response whose ETag matches the caller's If-None-Match gives 304."""
+    url = origin.route('/own-etag', headers={'Cache-Control': 'max-age=60', 'ETag': 'W/"v1"'})
+    rfc.get(url)
+    answer = rfc.get(url, headers={'If-None-Match': '"v1"'})
+    assert (answer.status_code, answer.content, answer.from_cache) == (304, b'', True)
+    other = rfc.get(url, headers={'If-None-Match': '"v2"'})
+    assert other.status_code == 200 and other.from_cache is True
+    assert origin.count('/own-etag') == 1
+
+
+def test_caller_conditional_request_on_a_stale_entry_passes_the_304_through(rfc, origin):
+    """The origin's 304 to the caller's own conditional request reaches the caller, unstored."""
+    url = origin.route('/own-stale', headers={'Cache-Control': 'max-age=1', 'ETag': '"s"'})
+    rfc.get(url)
+    rfc.clock.now += timedelta(seconds=5)
+    answer = rfc.get(url, headers={'If-None-Match': '"s"'})
+    assert answer.status_code == 304 and answer.from_cache is False
+    assert origin.seen[-1].headers['If-None-Match'] == '"s"'
+    assert rfc.get(url).status_code == 200
+
+
+def test_head_response_freshens_the_stored_get(rfc, origin):
+    """§4.3.5: a HEAD with the same validator updates the stored GET's headers and expiry."""
+    url = origin.route('/head-get', headers={'Cache-Control': 'max-age=10', 'ETag': '"h"'})
+    rfc.get(url)
+    rfc.clock.now += timedelta(seconds=20)
+    origin.route('/head-get', headers={'Cache-Control': 'max-age=100', 'ETag': '"h"', 'X-New': '1'})
+    rfc.head(url)
+    hit = rfc.get(url)
+    assert hit.from_cache is True and hit.headers['X-New'] == '1'
+    assert hit.content == b'body of /head-get'
+
+
+def test_head_response_with_another_validator_drops_the_stored_get(rfc, origin):
+    """§4.3.5: a HEAD showing a new ETag means the stored GET is outdated."""
+    url = origin.route('/head-new', headers={'Cache-Control': 'max-age=100', 'ETag': '"a"'})
+    rfc.get(url)
+    origin.route('/head-new', headers={'Cache-Control': 'max-age=100', 'ETag': '"b"'})
+    rfc.head(url)
+    assert rfc.get(url).from_cache is False
+
+
+def test_304_with_freshness_is_never_stored(rfc, origin):
+    """A 304 (the caller's own conditional request) is not stored even with max-age."""
+    url = origin.route('/only304', headers={'Cache-Control': 'max-age=100', 'ETag': '"z"'})
+    rfc.get(url, headers={'If-None-Match': '"z"'})
+    assert rfc.get(url).status_code == 200
