@@ -19,7 +19,7 @@ from requests import PreparedRequest, Request, Response
 from requests.hooks import dispatch_hook
 
 from . import keys, policy
-from .backends import BaseCache, init_backend
+from .backends import BaseCache, backend_class, init_backend
 from .cache_ops import invalidate, lookup_variant, save_variants
 from .context import disabled_for, is_disabled, request_options
 from .errors import ConfigurationError
@@ -32,7 +32,8 @@ from .policy.freshness import current_age
 from .policy.settings import DEFAULT_IGNORED_PARAMETERS, rename_deprecated, split_kwargs
 from .policy.validation import is_conditional, not_modified_for
 from .refresh import BackgroundRefresher
-from .serializers import SerializerPipeline
+from .serializers import SerializerPipeline, init_serializer
+from .serializers.signing import warn_if_unsafe
 from .settings_view import SettingsView
 from .stats import CacheStats
 from .streaming import TeeRaw
@@ -85,13 +86,9 @@ class CacheMixin:
         # A 0.6 name (old_data_on_error=True) must win over the default of its new name.
         explicit.update(rename_deprecated(setting_kwargs))
         self._settings = CacheSettings.from_kwargs(**explicit)
-        if isinstance(backend, BaseCache) and serializer is not None:
-            raise ConfigurationError(
-                'serializer= applies only with a backend name; pass it to the backend instead'
-            )
-        if serializer is not None:
-            backend_kwargs['serializer'] = serializer
-        self.cache: BaseCache = init_backend(cache_name, backend, **backend_kwargs)
+        self.cache: BaseCache = init_backend(
+            cache_name, backend, **_storage_kwargs(backend, serializer, backend_kwargs)
+        )
         self.autoclose = autoclose
         self._disable_token = object()
         #: This session's own counters; ``cache.stats`` adds up every session on the backend.
@@ -664,3 +661,31 @@ def _not_modified(cached: CachedResponse) -> CachedResponse:
         expires=cached.expires,
         cache_key=cached.cache_key,
     )
+
+
+def _storage_kwargs(
+    backend: Union[str, BaseCache, None], serializer: Any, backend_kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    """Backend arguments, with ``serializer``, ``secret_key`` and ``strict`` folded in.
+
+    ``secret_key`` signs every blob and ``strict=True`` makes unreadable entries (and, on
+    network backends, unreachable servers) raise `StorageError` instead of being misses.
+    """
+    secret_key = backend_kwargs.pop('secret_key', None)
+    strict = backend_kwargs.pop('strict', False)
+    if isinstance(backend, BaseCache):
+        if serializer is not None or secret_key is not None or strict:
+            raise ConfigurationError(
+                'serializer, secret_key and strict apply only with a backend name; '
+                'configure the backend instance instead'
+            )
+        return backend_kwargs
+    name = backend or 'sqlite'
+    warn_if_unsafe(serializer, name, secret_key)
+    if secret_key is not None or strict:
+        serializer = init_serializer(serializer, secret_key=secret_key, strict=strict)
+    if serializer is not None:
+        backend_kwargs['serializer'] = serializer
+    if strict and 'strict' in backend_class(name).accepted_kwargs():
+        backend_kwargs['strict'] = True
+    return backend_kwargs

@@ -17,6 +17,7 @@ __all__ = [
     'DictStorage',
     'MemoryCache',
     'SQLiteCache',
+    'backend_class',
     'init_backend',
 ]
 

@@ -24,6 +24,7 @@ from ..models import CachedResponse, utcnow
 from ..policy.expiration import expiry_time, parse_expire_after
 from ..policy.settings import CacheSettings, closest_name
 from ..serializers import DecodeError, SerializerPipeline, init_serializer
+from .eviction import DEFAULT_MAX_RESPONSE_SIZE, blob_size, check_max_response_size
 from .resilience import CircuitBreaker
 from .selection import AgeInput, expired_keys, iter_entries, keys_for, older_than_cutoff
 
@@ -40,6 +41,9 @@ class BaseStorage(MutableMapping[str, Any], ABC):
     Subclasses implement ``__getitem__``, ``__setitem__``, ``__delitem__``, ``__iter__`` and
     ``__len__``. The other methods have working defaults that a backend may speed up.
     """
+
+    #: Called with the keys a bounded storage evicted, after the eviction is stored.
+    on_evict: Optional[Callable[[list[str]], None]] = None
 
     @abstractmethod
     def __getitem__(self, key: str) -> Any: ...
@@ -68,6 +72,13 @@ class BaseStorage(MutableMapping[str, Any], ABC):
     def clear(self) -> None:
         """Delete everything in this store."""
         self.bulk_delete(list(self))
+
+    def touch(self, key: str) -> None:
+        """Note that ``key`` was served, for least-recently-used eviction; the default ignores it.
+
+        Plain reads (``storage[key]``) never count: listing or filtering a cache must not make
+        every entry look recently used.
+        """
 
     def close(self) -> None:
         """Release connections or file handles; the default has none."""
@@ -127,6 +138,8 @@ class BaseCache:
         self.redirects: BaseStorage = DictStorage()
         #: Set by network backends unless ``strict=True``: storage errors become misses.
         self.breaker: Optional[CircuitBreaker] = None
+        #: A response whose serialized blob is larger than this many bytes is not stored.
+        self.max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
 
     @classmethod
     def accepted_kwargs(cls) -> set[str]:
@@ -176,11 +189,13 @@ class BaseCache:
             if blob is None:
                 return default
         try:
-            return self.serializer.loads(blob, key)
+            response = self.serializer.loads(blob, key)
         except DecodeError as exc:
             logger.warning('Dropping unreadable cache entry %s: %s', key, exc)
             self.responses.pop(key, None)
             return default
+        self.responses.touch(key)
+        return response
 
     # --- writing ---------------------------------------------------------------------------
     def save_response(
@@ -202,8 +217,46 @@ class BaseCache:
         self._guarded(lambda: self._write_response(key, response), None)
 
     def _write_response(self, key: str, response: CachedResponse) -> None:
-        """Serialize and store one response; backends that store extra fields override this."""
-        self.responses.set(key, self.serializer.dumps(response), response.expires)
+        """Serialize and store one response, unless it is over ``max_response_size``.
+
+        Backends that store extra fields override this; they should call `_fits` on the blob.
+        """
+        blob = self.serializer.dumps(response, key)
+        if self._fits(key, blob):
+            self.responses.set(key, blob, response.expires)
+
+    def _fits(self, key: str, blob: Any) -> bool:
+        """True if ``blob`` is within ``max_response_size``; a larger one is logged, not stored."""
+        size = blob_size(blob)
+        if size <= self.max_response_size:
+            return True
+        logger.debug(
+            'Not storing %s: %d bytes is over max_response_size=%d',
+            key,
+            size,
+            self.max_response_size,
+        )
+        return False
+
+    def _configure_limits(self, max_response_size: Any) -> None:
+        """Set ``max_response_size`` and remove redirect aliases of evicted responses.
+
+        Raises:
+            ConfigurationError: ``max_response_size`` is not a non-negative int.
+        """
+        self.max_response_size = check_max_response_size(max_response_size)
+        self.responses.on_evict = self._drop_aliases
+
+    def _drop_aliases(self, keys: list[str]) -> None:
+        """Delete redirect aliases that point at ``keys``; runs only after an eviction."""
+        doomed = set(keys)
+        aliases = []
+        for alias in list(self.redirects):
+            # get(), not items(): another thread may delete an alias while we look.
+            target = self.redirects.get(alias)
+            if target is not None and _as_str(target) in doomed:
+                aliases.append(alias)
+        self.redirects.bulk_delete(aliases)
 
     def _guarded(self, operation: Callable[[], T], fallback: T) -> T:
         """Run a storage operation; with a circuit breaker, a failure returns ``fallback``."""

@@ -14,17 +14,22 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 import os
 import struct
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any, Optional, Union
 
 from ..errors import StorageError
 from ..serializers import SerializerPipeline
 from .base import BaseCache, BaseStorage
+from .eviction import DEFAULT_MAX_RESPONSE_SIZE, Clock, SizeLimits, select_victims
 from .sqlite import cache_path
 
 __all__ = ['FileCache', 'FileStorage']
@@ -36,17 +41,41 @@ _TEMP_PREFIX = '.tmp-'
 _STALE_TEMP_SECONDS = 60.0
 _HEADER = struct.Struct('>cI')  # value type, key length
 _BYTES, _TEXT, _JSON = b'B', b'S', b'J'
+# Scan a bounded directory again after this many writes, to notice other processes' writes.
+_RESYNC_EVERY = 256
 
 
 class FileStorage(BaseStorage):
     """Values stored as files under one directory.
 
+    With limits, sizes are file sizes (the blob plus a small header holding the key). Recency is
+    kept in memory, because file access times are unreliable (``noatime`` and ``relatime``
+    mounts); files this process has not written or served fall back to their modification time.
+    Expiry times are known only for entries this process wrote, so entries from earlier runs are
+    evicted by recency alone.
+
     Args:
         directory: Root directory; created with mode 0700 if missing.
+        limits: Bounds to hold by evicting (see `SizeLimits`); the default is unbounded.
+        clock: Returns Unix time; a seam for tests.
     """
 
-    def __init__(self, directory: Union[str, Path]) -> None:
+    def __init__(
+        self,
+        directory: Union[str, Path],
+        limits: Optional[SizeLimits] = None,
+        clock: Clock = time.time,
+    ) -> None:
         self.directory = Path(directory)
+        self.limits = limits or SizeLimits()
+        self.clock = clock
+        # In-memory bookkeeping by file name (the digest), under one lock.
+        self._recency: dict[str, float] = {}
+        self._expires: dict[str, float] = {}
+        self._entries: Optional[int] = None  # None: scan the directory at the next write
+        self._size = 0
+        self._writes_since_sync = 0
+        self._lock = threading.Lock()
         try:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
@@ -73,8 +102,85 @@ class FileStorage(BaseStorage):
         return value
 
     def __setitem__(self, key: str, value: Any) -> None:
+        self.set(key, value)
+
+    def set(self, key: str, value: Any, expires: Optional[datetime] = None) -> None:
+        """Store a value atomically, then evict if a limit is exceeded."""
         path = self.path_for(key)
         data = _encode(key, value)
+        old_size = _file_size(path) if self.limits.bounded else None
+        self._write(path, data)
+        if not self.limits.bounded:
+            return
+        with self._lock:
+            self._recency[path.name] = self.clock()
+            if expires is not None:
+                self._expires[path.name] = expires.timestamp()
+            else:
+                self._expires.pop(path.name, None)
+            victims = self._account_write(len(data), old_size)
+        if victims and self.on_evict:
+            self.on_evict(victims)
+
+    def _account_write(self, size: int, old_size: Optional[int]) -> list[str]:
+        self._writes_since_sync += 1
+        if self._entries is not None and self._writes_since_sync < _RESYNC_EVERY:
+            self._entries += 1 if old_size is None else 0
+            self._size += size - (old_size or 0)
+            if not self.limits.exceeded(self._entries, self._size):
+                return []
+        # Look at the directory: the totals are unknown, stale (other processes), or over.
+        self._writes_since_sync = 0
+        files = self._stat_files()
+        self._entries, self._size = len(files), sum(size for _, size, _ in files)
+        if not self.limits.exceeded(self._entries, self._size):
+            return []
+        return self._evict(files)
+
+    def _stat_files(self) -> list[tuple[Path, int, float]]:
+        files = []
+        for path in self.paths():
+            with contextlib.suppress(OSError):  # deleted meanwhile
+                stat = path.stat()
+                files.append((path, stat.st_size, stat.st_mtime))
+        return files
+
+    def _evict(self, files: list[tuple[Path, int, float]]) -> list[str]:
+        now = self.clock()
+        expired = [f for f in files if self._expires.get(f[0].name, math.inf) <= now]
+        # Least recently used: the last write or read this process saw, else the file's mtime.
+        by_recency = sorted(files, key=lambda f: self._recency.get(f[0].name, f[2]))
+        sizes = {str(path): (path, size) for path, size, _ in files}
+        victims = select_victims(
+            ((str(path), size) for path, size, _ in chain(expired, by_recency)),
+            len(files),
+            self._size,
+            self.limits,
+        )
+        keys = []
+        for name in victims:
+            path, size = sizes[name]
+            key = _read_key(path)
+            _unlink_quietly(path)
+            self._forget(path.name)
+            self._size -= size
+            if key is not None:
+                keys.append(key)
+        self._entries = len(files) - len(victims)
+        logger.debug('Evicted %d files from %s', len(victims), self.directory)
+        return keys
+
+    def _forget(self, name: str) -> None:
+        self._recency.pop(name, None)
+        self._expires.pop(name, None)
+
+    def touch(self, key: str) -> None:
+        """Mark ``key`` as recently used, in memory only."""
+        if self.limits.bounded:
+            with self._lock:
+                self._recency[self.path_for(key).name] = self.clock()
+
+    def _write(self, path: Path, data: bytes) -> None:
         try:
             path.parent.mkdir(mode=0o700, exist_ok=True)
             # mkstemp creates the file with mode 0600.
@@ -92,12 +198,20 @@ class FileStorage(BaseStorage):
             raise StorageError(f'filesystem storage error writing {path}: {exc}') from exc
 
     def __delitem__(self, key: str) -> None:
+        path = self.path_for(key)
+        size = _file_size(path) if self.limits.bounded else None
         try:
-            self.path_for(key).unlink()
+            path.unlink()
         except FileNotFoundError:
             raise KeyError(key) from None
         except OSError as exc:
             raise StorageError(f'filesystem storage error: {exc}') from exc
+        if self.limits.bounded:
+            with self._lock:
+                self._forget(path.name)
+                if self._entries is not None and size is not None:
+                    self._entries -= 1
+                    self._size -= size
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and self.path_for(key).is_file()
@@ -117,6 +231,10 @@ class FileStorage(BaseStorage):
         """Delete every entry file."""
         for path in self.paths():
             _unlink_quietly(path)
+        with self._lock:
+            self._recency.clear()
+            self._expires.clear()
+            self._entries = None
 
     def _read(self, path: Path) -> tuple[str, Any]:
         try:
@@ -187,6 +305,13 @@ def _read_key(path: Path) -> Optional[str]:
         return None
 
 
+def _file_size(path: Path) -> Optional[int]:
+    try:
+        return path.stat().st_size
+    except OSError:  # not written yet, or deleted meanwhile
+        return None
+
+
 def _unlink_quietly(path: Path) -> None:
     with contextlib.suppress(OSError):  # already gone, or never written
         path.unlink()
@@ -200,9 +325,16 @@ class FileCache(BaseCache):
         serializer: A serializer name or pipeline.
         use_temp: Put the directory in the system temp directory.
         use_cache_dir: Put the directory in the user's cache directory.
+        max_entries: Evict when more responses than this are stored (None: no limit).
+        max_size: Evict when the response files take more bytes than this (None: no limit).
+        max_response_size: Do not store a response whose blob is larger than this many bytes.
+
+    Raises:
+        ConfigurationError: A limit is not None or a non-negative int.
+        StorageError: The directory cannot be created.
     """
 
-    backend_kwargs = ('use_temp', 'use_cache_dir')
+    backend_kwargs = ('use_temp', 'use_cache_dir', 'max_entries', 'max_size', 'max_response_size')
 
     def __init__(
         self,
@@ -210,17 +342,22 @@ class FileCache(BaseCache):
         serializer: Union[str, SerializerPipeline, None] = None,
         use_temp: bool = False,
         use_cache_dir: bool = False,
+        max_entries: Optional[int] = None,
+        max_size: Optional[int] = None,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         **kwargs: Any,
     ) -> None:
         super().__init__(str(cache_name), serializer, **kwargs)
+        limits = SizeLimits.create(max_entries, max_size)
         self.cache_dir = cache_path(cache_name, use_temp, use_cache_dir)
         try:
             # Created here, not as a parent of the storages, so it gets mode 0700 too.
             self.cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise StorageError(f'filesystem storage error: {exc}') from exc
-        self.responses: FileStorage = FileStorage(self.cache_dir / 'responses')
+        self.responses: FileStorage = FileStorage(self.cache_dir / 'responses', limits)
         self.redirects: FileStorage = FileStorage(self.cache_dir / 'redirects')
+        self._configure_limits(max_response_size)
 
     def paths(self) -> list[Path]:
         """The files of all stored responses."""

@@ -216,7 +216,9 @@ class MongoCache(BaseCache):
     def _write_response(self, key: str, response: CachedResponse) -> None:
         """Store a response with queryable ``url``, ``status_code`` and ``expires`` fields."""
         fields = {'url': response.url, 'status_code': response.status_code}
-        self.responses.set(key, self.serializer.dumps(response), response.expires, fields)
+        blob = self.serializer.dumps(response, key)
+        if self._fits(key, blob):
+            self.responses.set(key, blob, response.expires, fields)
 
     def set_ttl(self, ttl: Union[int, float, timedelta, None], overwrite: bool = False) -> None:
         """Let MongoDB delete responses ``ttl`` after they expire (None: never).

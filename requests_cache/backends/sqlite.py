@@ -23,12 +23,21 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any, Optional, Union
 
 from ..errors import ConfigurationError, StorageError, translate_errors
 from ..serializers import SerializerPipeline
 from .base import BaseCache, BaseStorage
+from .eviction import (
+    DEFAULT_MAX_RESPONSE_SIZE,
+    AccessLog,
+    Clock,
+    SizeLimits,
+    blob_size,
+    select_victims,
+)
 
 __all__ = [
     'SQLiteCache',
@@ -43,6 +52,8 @@ logger = logging.getLogger(__name__)
 
 _TABLE_NAME = re.compile(r'[A-Za-z_][A-Za-z0-9_]{0,62}')
 _BULK_CHUNK = 500  # stays under SQLite's default limit of 999 bound parameters
+# Count a bounded table again after this many writes, to notice other processes' writes.
+_RESYNC_EVERY = 256
 
 
 def user_cache_dir(app: str = 'requests_cache') -> Path:
@@ -219,27 +230,43 @@ def _create_private_file(path: Path) -> None:
 
 
 class SQLiteStorage(BaseStorage):
-    """One table of one SQLite database: ``key TEXT PRIMARY KEY, value BLOB, expires REAL``.
+    """One table of one SQLite database:
+    ``key TEXT PRIMARY KEY, value BLOB, expires REAL, size INTEGER, accessed REAL``.
 
-    ``expires`` (Unix time, NULL for never) is indexed, so expired entries are found without a
-    scan.
+    ``expires`` (Unix time, NULL for never) and ``accessed`` (Unix time of the last write or
+    served read) are indexed, so expired and least recently used entries are found without a scan.
+    A table created by an older release gets the ``accessed`` column added when it is opened.
+
+    Args:
+        connections: The database.
+        table_name: Letters, digits and ``_``.
+        limits: Bounds to hold by evicting (see `SizeLimits`); the default is unbounded.
+        clock: Returns Unix time; a seam for tests.
     """
 
-    def __init__(self, connections: SQLiteConnections, table_name: str = 'responses') -> None:
+    def __init__(
+        self,
+        connections: SQLiteConnections,
+        table_name: str = 'responses',
+        limits: Optional[SizeLimits] = None,
+        clock: Clock = time.time,
+    ) -> None:
         if not _TABLE_NAME.fullmatch(table_name):
             raise ConfigurationError(
                 f'table_name={table_name!r} is not valid; allowed: letters, digits and _'
             )
         self.connections = connections
         self.table_name = table_name
+        self.limits = limits or SizeLimits()
+        self.clock = clock
+        #: Reads waiting to be written to the ``accessed`` column; only kept when bounded.
+        self.access_log = AccessLog(clock=clock) if self.limits.bounded else None
+        # Running totals for this process, exact between resyncs; None means "count again".
+        self._entries: Optional[int] = None
+        self._size = 0
+        self._writes_since_sync = 0
         with connections.write() as connection:
-            connection.execute(
-                f'CREATE TABLE IF NOT EXISTS "{table_name}" '
-                '(key TEXT PRIMARY KEY, value BLOB NOT NULL, expires REAL, size INTEGER)'
-            )
-            connection.execute(
-                f'CREATE INDEX IF NOT EXISTS "{table_name}_expires" ON "{table_name}" (expires)'
-            )
+            _create_table(connection, table_name)
 
     def __getitem__(self, key: str) -> Any:
         rows = self.connections.read(f'SELECT value FROM "{self.table_name}" WHERE key=?', (key,))
@@ -251,19 +278,86 @@ class SQLiteStorage(BaseStorage):
         self.set(key, value)
 
     def set(self, key: str, value: Any, expires: Optional[datetime] = None) -> None:
-        """Store a value and its indexed expiry time."""
+        """Store a value and its indexed expiry time, then evict if a limit is exceeded."""
         expires_at = expires.timestamp() if expires else None
-        size = len(value) if isinstance(value, (bytes, str)) else None
-        with self.connections.write() as connection:
-            connection.execute(
-                f'INSERT OR REPLACE INTO "{self.table_name}" (key, value, expires, size) '
-                'VALUES (?, ?, ?, ?)',
-                (key, value, expires_at, size),
+        size = blob_size(value)
+        victims: list[str] = []
+        if self.access_log is not None:
+            self.access_log.forget([key])  # this write is more recent than any pending read
+        try:
+            with self.connections.write() as connection:
+                if self.limits.bounded:
+                    self._count_replaced(connection, key)
+                connection.execute(
+                    f'INSERT OR REPLACE INTO "{self.table_name}" '
+                    '(key, value, expires, size, accessed) VALUES (?, ?, ?, ?, ?)',
+                    (key, value, expires_at, size, self.clock()),
+                )
+                if self.limits.bounded:
+                    # Inside the write transaction, so writers in every thread see one total
+                    # and the last write to finish leaves the table within its limits.
+                    victims = self._enforce_limits(connection, size)
+        except BaseException:
+            self._entries = None  # rolled back: the running totals may have drifted
+            raise
+        if victims and self.on_evict:
+            self.on_evict(victims)
+
+    def _count_replaced(self, connection: sqlite3.Connection, key: str) -> None:
+        if self._entries is None:
+            return
+        row = connection.execute(
+            f'SELECT COALESCE(size, LENGTH(value)) FROM "{self.table_name}" WHERE key=?', (key,)
+        ).fetchone()
+        if row is not None:
+            self._entries -= 1
+            self._size -= int(row[0] or 0)
+
+    def _enforce_limits(self, connection: sqlite3.Connection, size: int) -> list[str]:
+        self._writes_since_sync += 1
+        if self._entries is not None and self._writes_since_sync < _RESYNC_EVERY:
+            self._entries += 1
+            self._size += size
+            if not self.limits.exceeded(self._entries, self._size):
+                return []
+        # Count exactly: the totals are unknown, stale (other processes write too), or over.
+        self._entries, self._size = _usage(connection, self.table_name)
+        self._writes_since_sync = 0
+        if not self.limits.exceeded(self._entries, self._size):
+            return []
+        self._write_access_times(connection)
+        victims, freed = _evict(
+            connection, self.table_name, self.clock(), self._entries, self._size, self.limits
+        )
+        self._entries -= len(victims)
+        self._size -= freed
+        logger.debug('Evicted %d entries from %s', len(victims), self)
+        return victims
+
+    def touch(self, key: str) -> None:
+        """Record a served read in memory; the ``accessed`` column is updated in batches."""
+        if self.access_log is not None and self.access_log.record(key):
+            self.flush_access_times()
+
+    def flush_access_times(self) -> None:
+        """Write pending read times to the ``accessed`` column, in one transaction."""
+        if self.access_log is not None and len(self.access_log):
+            with self.connections.write() as connection:
+                self._write_access_times(connection)
+
+    def _write_access_times(self, connection: sqlite3.Connection) -> None:
+        if self.access_log is None:
+            return
+        pending = self.access_log.drain()
+        if pending:
+            connection.executemany(
+                f'UPDATE "{self.table_name}" SET accessed=? WHERE key=?', pending
             )
 
     def __delitem__(self, key: str) -> None:
         with self.connections.write() as connection:
             cursor = connection.execute(f'DELETE FROM "{self.table_name}" WHERE key=?', (key,))
+            self._entries = None  # deletes are rare: count again at the next write
         if cursor.rowcount == 0:
             raise KeyError(key)
 
@@ -280,17 +374,27 @@ class SQLiteStorage(BaseStorage):
 
     def bulk_delete(self, keys: Iterable[str]) -> None:
         """Delete many keys in a few statements."""
-        keys = list(keys)
-        for start in range(0, len(keys), _BULK_CHUNK):
-            chunk = keys[start : start + _BULK_CHUNK]
+        self._delete_where('key', list(keys))
+
+    def bulk_delete_values(self, values: Iterable[str]) -> None:
+        """Delete every row whose value is one of ``values`` (redirects to deleted responses)."""
+        self._delete_where('value', list(values))
+
+    def _delete_where(self, column: str, values: list[str]) -> None:
+        for start in range(0, len(values), _BULK_CHUNK):
+            chunk = values[start : start + _BULK_CHUNK]
             marks = ','.join('?' * len(chunk))
             with self.connections.write() as connection:
-                connection.execute(f'DELETE FROM "{self.table_name}" WHERE key IN ({marks})', chunk)
+                connection.execute(
+                    f'DELETE FROM "{self.table_name}" WHERE {column} IN ({marks})', chunk
+                )
+                self._entries = None
 
     def clear(self) -> None:
         """Delete every row of this table."""
         with self.connections.write() as connection:
             connection.execute(f'DELETE FROM "{self.table_name}"')
+            self._entries, self._size = 0, 0
 
     def expired_keys(self, now: datetime) -> list[str]:
         """Keys whose expiry time has passed, found through the index."""
@@ -298,11 +402,71 @@ class SQLiteStorage(BaseStorage):
         return [row[0] for row in self.connections.read(sql, (now.timestamp(),))]
 
     def close(self) -> None:
-        """Close the shared connections."""
+        """Write pending read times, then close the shared connections."""
+        self.flush_access_times()
         self.connections.close()
 
     def __repr__(self) -> str:
         return f'<SQLiteStorage {self.connections.path or ":memory:"} table={self.table_name}>'
+
+
+def _create_table(connection: sqlite3.Connection, table: str) -> None:
+    connection.execute(
+        f'CREATE TABLE IF NOT EXISTS "{table}" (key TEXT PRIMARY KEY, value BLOB NOT NULL, '
+        'expires REAL, size INTEGER, accessed REAL)'
+    )
+    columns = {row[1] for row in connection.execute(f'PRAGMA table_info("{table}")')}
+    if 'accessed' not in columns:
+        # A table written by an older release; its rows keep accessed=NULL, which sorts first,
+        # so they are the first least-recently-used candidates.
+        connection.execute(f'ALTER TABLE "{table}" ADD COLUMN accessed REAL')
+    connection.execute(f'CREATE INDEX IF NOT EXISTS "{table}_expires" ON "{table}" (expires)')
+    connection.execute(f'CREATE INDEX IF NOT EXISTS "{table}_accessed" ON "{table}" (accessed)')
+
+
+def _usage(connection: sqlite3.Connection, table: str) -> tuple[int, int]:
+    row = connection.execute(
+        f'SELECT COUNT(*), COALESCE(SUM(COALESCE(size, LENGTH(value))), 0) FROM "{table}"'
+    ).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def _evict(
+    connection: sqlite3.Connection,
+    table: str,
+    now: float,
+    entries: int,
+    size: int,
+    limits: SizeLimits,
+) -> tuple[list[str], int]:
+    """Delete expired, then least recently used rows until the table is within its target.
+
+    Returns:
+        The deleted keys and the bytes they held.
+    """
+    size_sql = 'COALESCE(size, LENGTH(value))'
+    # Both queries walk an index and stop as soon as select_victims has enough.
+    expired = connection.execute(
+        f'SELECT key, {size_sql} FROM "{table}" WHERE expires <= ? ORDER BY expires', (now,)
+    )
+    lru = connection.execute(f'SELECT key, {size_sql} FROM "{table}" ORDER BY accessed')
+    sizes: dict[str, int] = {}
+
+    def remember(rows: Iterable[tuple[str, Optional[int]]]) -> Iterator[tuple[str, int]]:
+        for key, entry_size in rows:
+            sizes[key] = int(entry_size or 0)
+            yield key, sizes[key]
+
+    try:
+        victims = select_victims(remember(chain(expired, lru)), entries, size, limits)
+    finally:
+        expired.close()
+        lru.close()
+    for start in range(0, len(victims), _BULK_CHUNK):
+        chunk = victims[start : start + _BULK_CHUNK]
+        marks = ','.join('?' * len(chunk))
+        connection.execute(f'DELETE FROM "{table}" WHERE key IN ({marks})', chunk)
+    return victims, sum(sizes[key] for key in victims)
 
 
 class SQLiteCache(BaseCache):
@@ -319,7 +483,13 @@ class SQLiteCache(BaseCache):
         busy_timeout: Seconds a statement waits for a lock.
         write_timeout: Seconds a write keeps retrying while another process writes.
         synchronous: ``'NORMAL'`` (default) or ``'FULL'``.
+        max_entries: Evict when more responses than this are stored (None: no limit).
+        max_size: Evict when the stored blobs take more bytes than this (None: no limit).
+        max_response_size: Do not store a response whose blob is larger than this many bytes.
         kwargs: Extra `sqlite3.connect` arguments.
+
+    Raises:
+        ConfigurationError: An option has a value that is not allowed.
     """
 
     backend_kwargs = (
@@ -334,6 +504,9 @@ class SQLiteCache(BaseCache):
         'detect_types',
         'factory',
         'cached_statements',
+        'max_entries',
+        'max_size',
+        'max_response_size',
     )
 
     def __init__(
@@ -347,9 +520,13 @@ class SQLiteCache(BaseCache):
         busy_timeout: float = 1.0,
         write_timeout: float = 2.0,
         synchronous: str = 'NORMAL',
+        max_entries: Optional[int] = None,
+        max_size: Optional[int] = None,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         **kwargs: Any,
     ) -> None:
         super().__init__(str(db_path), serializer, **kwargs)
+        limits = SizeLimits.create(max_entries, max_size)
         if 'timeout' in kwargs:  # the sqlite3.connect spelling of busy_timeout
             busy_timeout = kwargs.pop('timeout')
         path = (
@@ -361,11 +538,20 @@ class SQLiteCache(BaseCache):
         self.connections = SQLiteConnections(
             path, wal, busy_timeout, write_timeout, synchronous, **kwargs
         )
-        self.responses: SQLiteStorage = SQLiteStorage(self.connections, 'responses')
+        self.responses: SQLiteStorage = SQLiteStorage(self.connections, 'responses', limits)
         self.redirects: SQLiteStorage = SQLiteStorage(self.connections, 'redirects')
+        self._configure_limits(max_response_size)
+
+    def _drop_aliases(self, keys: list[str]) -> None:
+        """Delete redirect aliases that point at evicted ``keys``, in a few statements."""
+        self.redirects.bulk_delete_values(keys)
 
     def close(self) -> None:
-        """Close every connection to the database."""
+        """Write pending read times, then close every connection to the database."""
+        try:
+            self.responses.flush_access_times()
+        except StorageError as exc:  # lost read times only make eviction less exact
+            logger.debug('Could not write read times of %s at close: %s', self, exc)
         self.connections.close()
 
     def __repr__(self) -> str:

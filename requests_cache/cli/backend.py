@@ -1,0 +1,98 @@
+"""Opening the cache a command works on, and measuring what it occupies on disk."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, Optional
+
+from ..backends import BaseCache, backend_class
+from ..backends.sqlite import SQLiteCache, cache_path, sqlite_path
+from ..errors import MissingDependencyError, StorageError
+
+__all__ = ['disk_size', 'location', 'open_cache']
+
+#: Backends behind a server, reached through ``--connection-url``.
+NETWORK_BACKENDS = ('redis', 'mongodb', 'gridfs', 'dynamodb')
+#: Backends whose data lives in local files, which must exist before we open them.
+FILE_BACKENDS = ('sqlite', 'filesystem')
+
+
+def open_cache(args: argparse.Namespace, create: bool = False) -> BaseCache:
+    """Open the cache named by the global options, without creating one that does not exist.
+
+    Args:
+        args: Parsed global options (``backend``, ``cache``, ``serializer``,
+            ``connection_url``, ``timeout``).
+        create: Create a file-based cache that does not exist yet (a migration target).
+
+    Raises:
+        StorageError: A file-based cache does not exist, or the backend cannot be reached.
+        MissingDependencyError: The backend needs an optional package that is not installed.
+    """
+    name: str = args.backend
+    if name in FILE_BACKENDS:
+        path = _local_path(name, args.cache)
+        # Opening a missing SQLite file would silently create an empty cache: say so instead.
+        if not path.exists() and not create:
+            raise StorageError(f'no {name} cache at {path}')
+    kwargs: dict[str, Any] = {}
+    if args.serializer:
+        kwargs['serializer'] = args.serializer
+    if name in NETWORK_BACKENDS:
+        # Network backends fail open by default; a management tool must see the error instead.
+        kwargs['strict'] = True
+        kwargs.update(_connection_kwargs(name, args.connection_url, args.timeout))
+    cls = backend_class(name)
+    return cls(args.cache, **kwargs)
+
+
+def _connection_kwargs(backend: str, url: Optional[str], timeout: float) -> dict[str, Any]:
+    """Backend arguments for ``--connection-url``; without one, each driver's default applies."""
+    if backend == 'redis':
+        try:
+            import redis
+        except ImportError as exc:
+            raise MissingDependencyError('The redis backend', 'redis', 'redis') from exc
+        client = redis.Redis.from_url(
+            url or 'redis://localhost:6379/0',
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+        )
+        return {'connection': client}
+    if backend == 'dynamodb':
+        return {'endpoint_url': url} if url else {}
+    # mongodb and gridfs pass these on to pymongo.MongoClient.
+    ms = int(timeout * 1000)
+    return {'host': url or 'mongodb://localhost:27017', 'serverSelectionTimeoutMS': ms}
+
+
+def _local_path(backend: str, cache_name: str) -> Path:
+    return sqlite_path(cache_name) if backend == 'sqlite' else cache_path(cache_name)
+
+
+def location(cache: BaseCache, backend: str) -> str:
+    """Where the cache lives, as a user would recognize it (a path or a namespace)."""
+    if isinstance(cache, SQLiteCache):
+        return str(cache.db_path)
+    cache_dir: Optional[Path] = getattr(cache, 'cache_dir', None)
+    if cache_dir is not None:
+        return str(cache_dir)
+    return f'{backend}:{cache.cache_name}'
+
+
+def disk_size(cache: BaseCache) -> Optional[int]:
+    """Bytes the cache occupies on local disk, or None for a server-side backend.
+
+    SQLite counts its ``-wal`` and ``-shm`` files too; the filesystem backend counts every file
+    under its directory.
+    """
+    if isinstance(cache, SQLiteCache):
+        if cache.db_path is None:
+            return None
+        files = [cache.db_path.with_name(cache.db_path.name + s) for s in ('', '-wal', '-shm')]
+        return sum(f.stat().st_size for f in files if f.exists())
+    cache_dir: Optional[Path] = getattr(cache, 'cache_dir', None)
+    if cache_dir is None:
+        return None
+    return sum(f.stat().st_size for f in cache_dir.rglob('*') if f.is_file())
