@@ -24,8 +24,9 @@ from ..models import CachedResponse, utcnow
 from ..policy.expiration import expiry_time, parse_expire_after
 from ..policy.settings import CacheSettings, closest_name
 from ..serializers import DecodeError, SerializerPipeline, init_serializer
+from ..stats import CacheStats
 from .eviction import DEFAULT_MAX_RESPONSE_SIZE, blob_size, check_max_response_size
-from .resilience import CircuitBreaker
+from .resilience import NEVER_OPENS, CircuitBreaker
 from .selection import AgeInput, expired_keys, iter_entries, keys_for, older_than_cutoff
 
 __all__ = ['BaseCache', 'BaseStorage', 'DictStorage']
@@ -129,22 +130,33 @@ class BaseCache:
         self,
         cache_name: str = 'http_cache',
         serializer: Union[str, SerializerPipeline, None] = None,
+        *,
+        strict: bool = False,
         **kwargs: Any,
     ) -> None:
         self.check_kwargs(kwargs)
         self.cache_name = cache_name
         self.serializer = init_serializer(serializer)
+        #: Raise storage errors instead of treating them as misses and skipped writes (a strict
+        #: serializer asks for the same).
+        self.strict = strict or self.serializer.strict
+        #: What this cache did, added up over every session that uses it.
+        self.stats = CacheStats()
         self.responses: BaseStorage = DictStorage()
         self.redirects: BaseStorage = DictStorage()
-        #: Set by network backends unless ``strict=True``: storage errors become misses.
-        self.breaker: Optional[CircuitBreaker] = None
+        #: Unless ``strict``, a storage error is logged (rate-limited) and becomes a miss or a
+        #: skipped write: the application keeps working without its cache. Local storage never
+        #: opens the breaker; network backends replace it with one that does.
+        self.breaker: Optional[CircuitBreaker] = (
+            None if self.strict else CircuitBreaker(type(self).__name__, threshold=NEVER_OPENS)
+        )
         #: A response whose serialized blob is larger than this many bytes is not stored.
         self.max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
 
     @classmethod
     def accepted_kwargs(cls) -> set[str]:
         """The backend keyword arguments this class accepts; drivers may add their own."""
-        return set(cls.backend_kwargs)
+        return set(cls.backend_kwargs) | {'strict'}
 
     @classmethod
     def check_kwargs(cls, kwargs: Iterable[str]) -> None:
@@ -174,7 +186,7 @@ class BaseCache:
         Raises:
             StorageError: The storage failed, and this backend does not fail open.
         """
-        return self._guarded(lambda: self._read_response(key, default), default)
+        return self._guarded(lambda: self._read_response(key, default), default, 'read_errors')
 
     def _read_response(
         self, key: str, default: Optional[CachedResponse]
@@ -214,7 +226,7 @@ class BaseCache:
         key = cache_key or response.cache_key
         if expires is not None:
             response.expires = expires
-        self._guarded(lambda: self._write_response(key, response), None)
+        self._guarded(lambda: self._write_response(key, response), None, 'write_errors')
 
     def _write_response(self, key: str, response: CachedResponse) -> None:
         """Serialize and store one response, unless it is over ``max_response_size``.
@@ -258,8 +270,10 @@ class BaseCache:
                 aliases.append(alias)
         self.redirects.bulk_delete(aliases)
 
-    def _guarded(self, operation: Callable[[], T], fallback: T) -> T:
-        """Run a storage operation; with a circuit breaker, a failure returns ``fallback``."""
+    def _guarded(
+        self, operation: Callable[[], T], fallback: T, error_stat: str = 'read_errors'
+    ) -> T:
+        """Run a storage operation; unless strict, a failure is counted and returns ``fallback``."""
         if self.breaker is None:
             return operation()
         if not self.breaker.allow():
@@ -268,6 +282,7 @@ class BaseCache:
             result = operation()
         except StorageError as exc:
             self.breaker.record_failure(exc)
+            self.stats.add(error_stat)
             return fallback
         self.breaker.record_success()
         return result
@@ -275,7 +290,8 @@ class BaseCache:
     def save_redirect(self, alias_key: str, target_key: str) -> None:
         """Make ``alias_key`` resolve to the response stored under ``target_key``."""
         if alias_key != target_key:
-            self._guarded(lambda: self.redirects.__setitem__(alias_key, target_key), None)
+            write = lambda: self.redirects.__setitem__(alias_key, target_key)  # noqa: E731
+            self._guarded(write, None, 'write_errors')
 
     # --- management ------------------------------------------------------------------------
     def contains(

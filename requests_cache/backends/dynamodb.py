@@ -284,6 +284,7 @@ class DynamoDbCache(BaseCache):
         )
         # Fail open: an unreachable server is a miss, unless the caller wants errors.
         self.breaker = None if strict else CircuitBreaker('dynamodb')
+        self.strict = strict
         if create_table:
             # Guarded: an unreachable endpoint must not stop the session from being made.
             self._guarded(lambda: create_cache_table(self.connection, table_name), None)

@@ -30,7 +30,7 @@ from ..errors import StorageError
 from ..serializers import SerializerPipeline
 from .base import BaseCache, BaseStorage
 from .eviction import DEFAULT_MAX_RESPONSE_SIZE, Clock, SizeLimits, select_victims
-from .sqlite import cache_path
+from .sqlite import cache_path, make_private_dirs
 
 __all__ = ['FileCache', 'FileStorage']
 
@@ -77,7 +77,7 @@ class FileStorage(BaseStorage):
         self._writes_since_sync = 0
         self._lock = threading.Lock()
         try:
-            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            make_private_dirs(self.directory)
         except OSError as exc:
             raise StorageError(f'filesystem storage error: {exc}') from exc
         self._remove_stale_temp_files()
@@ -352,7 +352,7 @@ class FileCache(BaseCache):
         self.cache_dir = cache_path(cache_name, use_temp, use_cache_dir)
         try:
             # Created here, not as a parent of the storages, so it gets mode 0700 too.
-            self.cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            make_private_dirs(self.cache_dir)
         except OSError as exc:
             raise StorageError(f'filesystem storage error: {exc}') from exc
         self.responses: FileStorage = FileStorage(self.cache_dir / 'responses', limits)

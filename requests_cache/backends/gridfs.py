@@ -144,6 +144,7 @@ class GridFSCache(BaseCache):
         self.redirects: MongoStorage = MongoStorage(self.db['redirects'])
         # Fail open: an unreachable server is a miss, unless the caller wants errors.
         self.breaker = None if strict else CircuitBreaker('gridfs')
+        self.strict = strict
 
     def close(self) -> None:
         """Close the client if this cache created it."""

@@ -210,6 +210,7 @@ class MongoCache(BaseCache):
         self.redirects: MongoStorage = MongoStorage(self.db['redirects'])
         # Fail open: an unreachable server is a miss, unless the caller wants errors.
         self.breaker = None if strict else CircuitBreaker('mongodb')
+        self.strict = strict
         if ttl is not None:
             self._guarded(lambda: self.set_ttl(ttl), None)
 

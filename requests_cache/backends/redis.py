@@ -202,6 +202,7 @@ class RedisCache(BaseCache):
         self.redirects: RedisStorage = RedisStorage(self.connection, namespace, 'redirects', False)
         # Fail open: an unreachable server is a miss, unless the caller wants errors.
         self.breaker = None if strict else CircuitBreaker('redis')
+        self.strict = strict
 
     @classmethod
     def accepted_kwargs(cls) -> set[str]:

@@ -17,7 +17,10 @@ import threading
 import time
 from typing import Callable
 
-__all__ = ['CircuitBreaker']
+__all__ = ['NEVER_OPENS', 'CircuitBreaker']
+
+#: A threshold no run of failures reaches: the breaker only counts and logs (local storage).
+NEVER_OPENS = 2**62
 
 logger = logging.getLogger(__name__)
 

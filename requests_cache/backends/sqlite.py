@@ -214,17 +214,40 @@ class SQLiteConnections:
         self._local = threading.local()
 
 
+def sqlite_text(text: str) -> str:
+    """``text`` as SQLite can store it: unchanged unless it holds lone surrogates (which UTF-8
+    cannot encode, e.g. from ``os.fsdecode``); those are escaped to a form no UTF-8 text takes."""
+    if text.isascii():
+        return text
+    try:
+        text.encode('utf-8')
+    except UnicodeEncodeError:
+        return '\0surrogates:' + text.encode('utf-8', 'surrogatepass').hex()
+    return text
+
+
 def _is_busy(exc: Optional[BaseException]) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and (
         'locked' in str(exc) or 'busy' in str(exc)
     )
 
 
+def make_private_dirs(directory: Path) -> None:
+    """Create ``directory`` and every missing parent with mode 0700.
+
+    ``Path.mkdir(parents=True)`` gives intermediate directories the umask's mode, so each missing
+    level is created here, top down.
+    """
+    missing = [d for d in (directory, *directory.parents) if not d.exists()]
+    for level in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+            level.mkdir(mode=0o700)
+
+
 def _create_private_file(path: Path) -> None:
     # Create the directory and file ourselves so they get private modes whatever the umask;
     # SQLite gives its -wal and -shm files the same mode as the database file.
-    if not path.parent.exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_private_dirs(path.parent)
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
     os.close(fd)
 
@@ -269,6 +292,7 @@ class SQLiteStorage(BaseStorage):
             _create_table(connection, table_name)
 
     def __getitem__(self, key: str) -> Any:
+        key = sqlite_text(key)
         rows = self.connections.read(f'SELECT value FROM "{self.table_name}" WHERE key=?', (key,))
         if not rows:
             raise KeyError(key)
@@ -279,6 +303,8 @@ class SQLiteStorage(BaseStorage):
 
     def set(self, key: str, value: Any, expires: Optional[datetime] = None) -> None:
         """Store a value and its indexed expiry time, then evict if a limit is exceeded."""
+        key = sqlite_text(key)
+        value = sqlite_text(value) if isinstance(value, str) else value
         expires_at = expires.timestamp() if expires else None
         size = blob_size(value)
         victims: list[str] = []
@@ -336,7 +362,7 @@ class SQLiteStorage(BaseStorage):
 
     def touch(self, key: str) -> None:
         """Record a served read in memory; the ``accessed`` column is updated in batches."""
-        if self.access_log is not None and self.access_log.record(key):
+        if self.access_log is not None and self.access_log.record(sqlite_text(key)):
             self.flush_access_times()
 
     def flush_access_times(self) -> None:
@@ -355,6 +381,7 @@ class SQLiteStorage(BaseStorage):
             )
 
     def __delitem__(self, key: str) -> None:
+        key = sqlite_text(key)
         with self.connections.write() as connection:
             cursor = connection.execute(f'DELETE FROM "{self.table_name}" WHERE key=?', (key,))
             self._entries = None  # deletes are rare: count again at the next write
@@ -363,7 +390,7 @@ class SQLiteStorage(BaseStorage):
 
     def __contains__(self, key: object) -> bool:
         sql = f'SELECT 1 FROM "{self.table_name}" WHERE key=?'
-        return bool(self.connections.read(sql, (key,)))
+        return isinstance(key, str) and bool(self.connections.read(sql, (sqlite_text(key),)))
 
     def __iter__(self) -> Iterator[str]:
         rows = self.connections.read(f'SELECT key FROM "{self.table_name}"')
@@ -381,6 +408,7 @@ class SQLiteStorage(BaseStorage):
         self._delete_where('value', list(values))
 
     def _delete_where(self, column: str, values: list[str]) -> None:
+        values = [sqlite_text(v) for v in values]
         for start in range(0, len(values), _BULK_CHUNK):
             chunk = values[start : start + _BULK_CHUNK]
             marks = ','.join('?' * len(chunk))
@@ -527,6 +555,7 @@ class SQLiteCache(BaseCache):
     ) -> None:
         super().__init__(str(db_path), serializer, **kwargs)
         limits = SizeLimits.create(max_entries, max_size)
+        kwargs.pop('strict', None)  # BaseCache's; the rest are sqlite3.connect arguments
         if 'timeout' in kwargs:  # the sqlite3.connect spelling of busy_timeout
             busy_timeout = kwargs.pop('timeout')
         path = (

@@ -164,3 +164,37 @@ def test_bad_table_name_is_rejected(tmp_path):
         SQLiteStorage(cache.connections, 'x"; DROP TABLE responses; --')
     cache.close()
     assert Path(cache.db_path).exists()
+
+
+def test_locked_database_past_write_timeout_serves_and_counts(tmp_path, origin, caplog):
+    """A write blocked past write_timeout is skipped and counted; the response is still served."""
+    from requests_cache import CachedSession
+
+    session = CachedSession(str(tmp_path / 'c'), busy_timeout=0.01, write_timeout=0.1)
+    blocker = sqlite3.connect(str(session.cache.db_path), isolation_level=None)
+    blocker.execute('BEGIN IMMEDIATE')
+    try:
+        response = session.get(origin.url('/locked'))
+    finally:
+        blocker.execute('ROLLBACK')
+        blocker.close()
+    assert response.status_code == 200 and response.content == b'body of /locked'
+    assert session.cache.stats.write_errors == 1
+    assert 'treating it as a cache miss' in caplog.text
+    assert session.get(origin.url('/locked')).from_cache is False  # the write was skipped
+    assert session.get(origin.url('/locked')).from_cache is True  # and writes resumed
+
+
+def test_strict_sqlite_raises_storage_errors(tmp_path, origin):
+    """With strict=True a locked database is a StorageError for the caller."""
+    from requests_cache import CachedSession
+
+    session = CachedSession(str(tmp_path / 'c'), busy_timeout=0.01, write_timeout=0.1, strict=True)
+    blocker = sqlite3.connect(str(session.cache.db_path), isolation_level=None)
+    blocker.execute('BEGIN IMMEDIATE')
+    try:
+        with pytest.raises(StorageError):
+            session.get(origin.url('/strict-locked'))
+    finally:
+        blocker.execute('ROLLBACK')
+        blocker.close()

@@ -280,15 +280,7 @@ def test_hostile_custom_keys(backend, origin, make_session, tmp_path, figures):
 @pytest.mark.parametrize(
     'backend',
     [
-        pytest.param(
-            'sqlite',
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason='library bug: SQLiteStorage binds keys as str, so a key with a lone '
-                'surrogate raises UnicodeEncodeError (not even a StorageError) from session.get(); '
-                'filesystem and redis encode keys with surrogatepass',
-            ),
-        ),
+        'sqlite',
         'filesystem',
         'redis',
     ],

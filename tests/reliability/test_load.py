@@ -63,8 +63,11 @@ def _hammer(session, origin, threads: int, per_thread: int, figures, name: str) 
         first_error=errors[0] if errors else None,
     )
     assert (len(errors), lost, bad_bodies) == (0, 0, 0), errors[:3]
-    # Each URL went to the origin at most once per thread that fetched it (here: once).
-    assert origin.count() == len(urls)
+    # Each URL went to the origin once, plus once more for each write skipped because the
+    # database stayed locked past write_timeout (served, counted, logged: never an error).
+    skipped = session.cache.stats.write_errors
+    figures.record(f'{name}_skipped_writes', skipped_writes=skipped)
+    assert len(urls) <= origin.count() <= len(urls) + skipped
 
 
 @pytest.mark.parametrize('backend', BACKENDS)
@@ -83,12 +86,6 @@ def test_threads_unique_urls_soak(backend, origin, make_session, figures):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,  # intermittent: about half the runs on 2 cores
-    reason='library bug: with 32 threads on one SQLite session, a cache write sometimes waits '
-    'longer than write_timeout (2 s) for the write lock in SQLiteConnections.write(), and the '
-    'StorageError("database is locked") escapes session.get() although the origin answered',
-)
 def test_threads_32_sqlite_writers(origin, make_session, figures):
     """32 threads storing unique URLs on one SQLite session never fail a request."""
     session = _pooled(make_session('sqlite'), 32)

@@ -80,17 +80,7 @@ def test_cache_files_are_private(backend, origin, tmp_path, open_umask, figures)
     assert public == {}
 
 
-_PARENTS_BUG = pytest.mark.xfail(
-    strict=True,
-    reason='library bug: Path.mkdir(mode=0o700, parents=True) gives only the last directory '
-    'mode 0700; missing intermediate parents get 0777 & ~umask (sqlite._create_private_file, '
-    'filesystem.FileCache.__init__), though the docstrings promise 0700',
-)
-
-
-@pytest.mark.parametrize(
-    'backend', [pytest.param(b, marks=_PARENTS_BUG) for b in LOCAL_FILE_BACKENDS]
-)
+@pytest.mark.parametrize('backend', LOCAL_FILE_BACKENDS)
 def test_missing_parent_directories_are_private(backend, tmp_path, open_umask, figures):
     """Every missing parent directory a cache creates for its location gets mode 0700."""
     location = tmp_path / 'new' / 'parents' / 'cache'
