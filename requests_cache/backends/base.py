@@ -22,7 +22,7 @@ from ..errors import StorageError, UnknownSettingError
 from ..keys import create_key
 from ..models import CachedResponse, utcnow
 from ..policy.expiration import expiry_time, parse_expire_after
-from ..policy.settings import CacheSettings, closest_name
+from ..policy.settings import CacheSettings, unknown_keyword_message
 from ..serializers import DecodeError, SerializerPipeline, init_serializer
 from ..stats import CacheStats
 from .eviction import DEFAULT_MAX_RESPONSE_SIZE, blob_size, check_max_response_size
@@ -169,11 +169,8 @@ class BaseCache:
         valid = accepted | set(CacheSettings.names()) | {'cache_name', 'serializer'}
         for name in kwargs:
             if name not in accepted:
-                suggestion = closest_name(name, valid)
-                hint = f'; did you mean {suggestion!r}?' if suggestion else ''
-                raise UnknownSettingError(
-                    f'{cls.__name__} got an unexpected keyword argument {name!r}{hint}'
-                )
+                message = unknown_keyword_message(name, valid)
+                raise UnknownSettingError(f'{cls.__name__} got an {message}')
 
     # --- reading ---------------------------------------------------------------------------
     def get_response(

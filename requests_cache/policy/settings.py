@@ -30,6 +30,7 @@ __all__ = [
     'RequestOptions',
     'closest_name',
     'split_kwargs',
+    'unknown_keyword_message',
 ]
 
 DEFAULT_ALLOWABLE_CODES = (200,)
@@ -111,7 +112,7 @@ class CacheSettings:
         unknown = set(kwargs) - set(cls.names())
         if unknown:
             name = sorted(unknown)[0]
-            raise UnknownSettingError(_unknown_message(name, cls.names()))
+            raise UnknownSettingError(unknown_keyword_message(name, cls.names()))
         return cls(**{name: _VALIDATORS[name](value, name) for name, value in kwargs.items()})
 
     def replace(self, **changes: Any) -> CacheSettings:
@@ -196,7 +197,8 @@ def closest_name(name: str, valid: Iterable[str]) -> Optional[str]:
     return matches[0] if matches else None
 
 
-def _unknown_message(name: str, valid: Iterable[str]) -> str:
+def unknown_keyword_message(name: str, valid: Iterable[str]) -> str:
+    """'unexpected keyword argument ...', with the closest valid name when one is close."""
     suggestion = closest_name(name, valid)
     hint = f'; did you mean {suggestion!r}?' if suggestion else ''
     return f'unexpected keyword argument {name!r}{hint}'

@@ -7,7 +7,6 @@ With CI=true, a service this machine can run must start: the fixtures fail inste
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 # The contract suite is imported by name from the backend test modules.
 sys.path.insert(0, str(Path(__file__).parent))
 
-from services import RedisServer, free_port, unavailable, wait_for_port
+from services import RedisServer, free_port, private_redis_server, unavailable, wait_for_port
 
 
 @pytest.fixture(scope='session')
@@ -26,16 +25,7 @@ def redis_server() -> Iterator[RedisServer | None]:
     if os.environ.get('REDIS_URL'):
         yield None
         return
-    binary = shutil.which('redis-server')
-    if not binary:
-        unavailable('redis-server is not installed')
-    server = RedisServer(binary)
-    try:
-        server.start()
-    except (OSError, RuntimeError) as exc:
-        unavailable(f'could not start redis-server: {exc}')
-    yield server
-    server.stop()
+    yield from private_redis_server()
 
 
 @pytest.fixture(scope='session')

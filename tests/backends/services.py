@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -78,3 +80,21 @@ class RedisServer:
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
+
+
+def private_redis_server() -> Iterator[RedisServer]:
+    """Start our own redis-server for a fixture to yield; fail in CI, skip elsewhere, if we can't.
+
+    Yields:
+        The running server; it is stopped when the generator is closed.
+    """
+    binary = shutil.which('redis-server')
+    if not binary:
+        unavailable('redis-server is not installed')
+    server = RedisServer(binary)
+    try:
+        server.start()
+    except (OSError, RuntimeError) as exc:
+        unavailable(f'could not start redis-server: {exc}')
+    yield server
+    server.stop()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import threading
 import time
@@ -18,7 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent.parent / 'backends'))
 sys.path.insert(0, str(Path(__file__).parent))
 from reliability_support import SOAK, StepClock
-from services import RedisServer, unavailable
+from services import RedisServer, private_redis_server, unavailable
 
 import requests_cache
 
@@ -92,16 +91,7 @@ def reliability_redis() -> Iterator[RedisServer]:
         import redis  # noqa: F401
     except ImportError as exc:
         unavailable(f'redis-py is not installed: {exc}')
-    binary = shutil.which('redis-server')
-    if not binary:
-        unavailable('redis-server is not installed')
-    server = RedisServer(binary)
-    try:
-        server.start()
-    except (OSError, RuntimeError) as exc:
-        unavailable(f'could not start redis-server: {exc}')
-    yield server
-    server.stop()
+    yield from private_redis_server()
 
 
 @pytest.fixture
