@@ -19,7 +19,7 @@ from .policy import CacheSettings
 from .policy.invalidation import invalidated_urls
 from .policy.vary import VaryRule, parse_vary, variant_key
 
-__all__ = ['invalidate', 'lookup_variant', 'save_variants']
+__all__ = ['identity_matches', 'invalidate', 'lookup_variant', 'save_variants']
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +29,15 @@ def lookup_variant(
 ) -> Optional[CachedResponse]:
     """The stored response for ``key`` that this request may use, honouring Vary (§4.1)."""
     cached = cache.get_response(key)
+    # The entry under the key itself is the latest variant; the variant key selects by Vary.
+    if cached is not None and not identity_matches(cached, request, settings, check_vary=False):
+        logger.warning(
+            'Entry %s was stored for another request than %s %s; treating it as a miss',
+            key,
+            request.method,
+            LogUrl(request, settings),
+        )
+        return None
     if cached is None or not settings.cache_control:
         return cached
     rule = parse_vary(cached.raw.headers.items())
@@ -42,6 +51,9 @@ def lookup_variant(
         )
         return None
     variant = cache.get_response(variant_key(key, rule, request.headers))
+    if variant is not None and not identity_matches(variant, request, settings):
+        logger.warning('Variant of %s does not match this request; treating it as a miss', key)
+        return None
     if variant is None:
         logger.debug(
             '%s %s: no stored variant for Vary: %s',
@@ -50,6 +62,59 @@ def lookup_variant(
             ', '.join(rule.names),
         )
     return variant
+
+
+def identity_matches(
+    cached: CachedResponse,
+    request: PreparedRequest,
+    settings: CacheSettings,
+    check_vary: bool = True,
+) -> bool:
+    """Whether a stored response was stored for this request: same method, same normalized URL
+    (of the final response or any redirect hop), same values of the Vary-named headers.
+
+    Keys are hashes, and a custom ``key_fn`` can map different requests to one key: this check
+    turns a collision into a miss instead of someone else's response. With a custom ``key_fn``
+    the query string is not compared, so a key function that leaves it out keeps working.
+    """
+    ignored = frozenset(settings.ignored_parameters)
+    method = (request.method or 'GET').upper()
+    url = _comparable_url(request.url or '', ignored, settings)
+    for hop in (*cached.history, cached):
+        identity = getattr(hop, 'request_identity', None)
+        if identity is None:
+            continue
+        stored_method, stored_url, stored_headers = identity
+        same_url = _comparable_url(stored_url, ignored, settings) == url
+        if stored_method.upper() == method and same_url:
+            return not check_vary or _vary_values_match(cached, stored_headers, request, settings)
+    return False
+
+
+def _comparable_url(url: str, ignored: frozenset[str], settings: CacheSettings) -> str:
+    normalized = keys.normalize_url(url, ignored)
+    # A custom key_fn that leaves out the query string (a common requests-cache 1.x recipe) is
+    # deliberate; everything before the query must still match.
+    return normalized.split('?', 1)[0] if settings.key_fn is not None else normalized
+
+
+def _vary_values_match(
+    cached: CachedResponse,
+    stored_headers: Any,
+    request: PreparedRequest,
+    settings: CacheSettings,
+) -> bool:
+    if not settings.cache_control:
+        return True
+    rule = parse_vary(cached.raw.headers.items())
+    # Redacted headers were never stored; their values are checked through the variant key.
+    ignored = {name.lower() for name in settings.ignored_parameters}
+    names = [n for n in rule.names if n not in ignored]
+    if not names:
+        return True
+    stored = {str(k).lower(): str(v).strip() for k, v in stored_headers}
+    current = {str(k).lower(): str(v).strip() for k, v in request.headers.items()}
+    return all(stored.get(name) == current.get(name) for name in names)
 
 
 def save_variants(

@@ -12,9 +12,11 @@ from requests.structures import CaseInsensitiveDict
 from .raw import CachedHTTPResponse, HTTPHeaderDict
 from .request import CachedRequest
 
-__all__ = ['CachedResponse', 'HeaderPairs', 'add_cache_attributes', 'utcnow']
+__all__ = ['CachedResponse', 'HeaderPairs', 'RequestIdentity', 'add_cache_attributes', 'utcnow']
 
 HeaderPairs = Sequence[tuple[str, str]]
+#: The stored request's method, URL and header pairs.
+RequestIdentity = tuple[str, str, Sequence[tuple[str, str]]]
 
 
 def utcnow() -> datetime:
@@ -62,6 +64,7 @@ class CachedResponse(Response):
 
     _request: Optional[PreparedRequest] = None
     _request_loader: Optional[Callable[[], CachedRequest]] = None
+    request_identity: RequestIdentity = ('GET', '', ())
 
     def __init__(self) -> None:
         super().__init__()
@@ -92,8 +95,12 @@ class CachedResponse(Response):
         request_time: Optional[datetime] = None,
         expires: Optional[datetime] = None,
         cache_key: str = '',
+        request_identity: Optional[RequestIdentity] = None,
     ) -> CachedResponse:
         """Assemble a cached response from stored fields.
+
+        ``request`` may be a function that builds the request on first access; then pass
+        ``request_identity`` (method, URL and header pairs of the stored request) too.
 
         ``headers`` is a list of pairs that may repeat a name; ``response.headers`` joins repeats
         with ", " the way ``requests`` does, and ``raw.headers`` keeps them apart.
@@ -122,6 +129,14 @@ class CachedResponse(Response):
             response._request_loader = request  # built on first access: hits replace it anyway
         else:
             response.request = request or CachedRequest(url=url)
+            stored = response.request
+            request_identity = request_identity or (
+                stored.method or 'GET',
+                stored.url or '',
+                list(stored.headers.items()),
+            )
+        #: What the stored request was (method, URL, header pairs), for re-checking on a hit.
+        response.request_identity = request_identity or ('GET', url, [])
         response.history = list(history)
         response.created_at = created_at or utcnow()
         response.request_time = request_time or response.created_at

@@ -109,6 +109,7 @@ def _build(entry: dict[str, Any], cache_key: str, history: Any) -> CachedRespons
         request_time=_time(entry['request_time']),
         expires=_optional_time(entry['expires']),
         cache_key=cache_key,
+        request_identity=(method, request_url, request_headers),
     )
 
 
