@@ -17,7 +17,7 @@ from .facts import LogUrl
 from .models import CachedResponse
 from .policy import CacheSettings
 from .policy.invalidation import invalidated_urls
-from .policy.vary import VaryRule, parse_vary, variant_key
+from .policy.vary import VaryRule, normalize_vary_value, parse_vary, variant_key
 
 __all__ = ['identity_matches', 'invalidate', 'lookup_variant', 'save_variants']
 
@@ -112,9 +112,14 @@ def _vary_values_match(
     names = [n for n in rule.names if n not in ignored]
     if not names:
         return True
-    stored = {str(k).lower(): str(v).strip() for k, v in stored_headers}
-    current = {str(k).lower(): str(v).strip() for k, v in request.headers.items()}
-    return all(stored.get(name) == current.get(name) for name in names)
+    stored = {str(k).lower(): str(v) for k, v in stored_headers}
+    current = {str(k).lower(): str(v) for k, v in request.headers.items()}
+    same = [
+        normalize_vary_value(name, stored.get(name, '\x01'))
+        == normalize_vary_value(name, current.get(name, '\x01'))
+        for name in names
+    ]
+    return all(same)
 
 
 def save_variants(

@@ -577,6 +577,7 @@ class CacheMixin:
             created_at=now,
             request_time=request_time,
             expires=expires,
+            drop_headers=() if settings.store_set_cookie else ('Set-Cookie',),
         )
         save_variants(self.cache, snapshot, key, response.request, settings)
         self._count('stores')

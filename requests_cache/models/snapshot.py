@@ -31,6 +31,7 @@ def snapshot_response(
     request_time: Optional[datetime] = None,
     expires: Optional[datetime] = None,
     with_history: bool = True,
+    drop_headers: Iterable[str] = ('Set-Cookie',),
 ) -> CachedResponse:
     """A `CachedResponse` holding what a cache may keep of ``response``.
 
@@ -47,17 +48,25 @@ def snapshot_response(
         request_time: When its request was sent (default: ``created_at``).
         expires: Its absolute expiry, or None for never.
         with_history: Copy the redirect history too.
+        drop_headers: Response headers not to store; by default ``Set-Cookie``, so one user's
+            session cookie is never replayed from storage (the live response keeps it).
     """
     ignored = tuple(ignored_parameters)
     created_at = created_at or utcnow()
     raw_headers = getattr(response.raw, 'headers', None)
+    dropped = {name.lower() for name in drop_headers}
     header_pairs = [
         (name, keys.redact_url(value, ignored) if name.lower() in _URL_HEADERS else value)
         for name, value in storable_headers((raw_headers or response.headers).items())
+        if name.lower() not in dropped
     ]
     history = [
         snapshot_response(
-            hop, ignored_parameters=ignored, created_at=created_at, with_history=False
+            hop,
+            ignored_parameters=ignored,
+            created_at=created_at,
+            with_history=False,
+            drop_headers=dropped,
         )
         for hop in (response.history if with_history else [])
     ]

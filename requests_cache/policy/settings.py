@@ -79,6 +79,8 @@ class CacheSettings:
         stale_while_revalidate: Serve stale data while refreshing; a value bounds the window.
         always_revalidate: Revalidate every stored response that has a validator, even if fresh.
         read_only: Read from the cache but never write to it.
+        store_set_cookie: Keep ``Set-Cookie`` headers in stored responses (off by default: a
+            stored cookie would be replayed to whoever gets the cached response).
     """
 
     expire_after: ExpireAfter = Special.NEVER_EXPIRE
@@ -94,6 +96,7 @@ class CacheSettings:
     stale_while_revalidate: StaleSetting = False
     always_revalidate: bool = False
     read_only: bool = False
+    store_set_cookie: bool = False
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -275,4 +278,5 @@ _VALIDATORS: dict[str, Callable[[Any, str], Any]] = {
     'stale_while_revalidate': _stale,
     'always_revalidate': _bool,
     'read_only': _bool,
+    'store_set_cookie': _bool,
 }

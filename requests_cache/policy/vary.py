@@ -17,9 +17,14 @@ from typing import Any
 
 from .directives import HeaderSource, header_values
 
-__all__ = ['VaryRule', 'parse_vary', 'variant_key']
+__all__ = ['VaryRule', 'normalize_vary_value', 'parse_vary', 'variant_key']
 
 _SPACES = re.compile(r'\s+')
+#: Request headers whose values are case-insensitive tokens (RFC 9110 §12.5), so ``en-US`` and
+#: ``en-us`` select the same variant.
+_CASE_INSENSITIVE = frozenset(
+    {'accept', 'accept-charset', 'accept-encoding', 'accept-language', 'content-type'}
+)
 
 
 @dataclass(frozen=True)
@@ -45,16 +50,25 @@ def parse_vary(headers: HeaderSource) -> VaryRule:
     return VaryRule(tuple(sorted(set(members))))
 
 
+def normalize_vary_value(name: str, value: str) -> str:
+    """A request header value as Vary compares it: whitespace collapsed, and lower-cased for a
+    header (``name``, lower case) whose values are case-insensitive."""
+    text = _SPACES.sub(' ', value).strip()
+    return text.lower() if name in _CASE_INSENSITIVE else text
+
+
 def variant_key(primary_key: str, rule: VaryRule, request_headers: Mapping[str, Any]) -> str:
     """The key of the variant that ``request_headers`` select under ``rule``.
 
     Values are normalized the way §4.1 allows: several lines joined with commas, runs of
-    whitespace collapsed, surrounding whitespace stripped. A header that is absent differs from
+    whitespace collapsed, surrounding whitespace stripped, and lower-cased for headers whose values
+    are case-insensitive. A header that is absent differs from
     one that is present but empty.
     """
     lowered: dict[str, list[str]] = {}
     for name, value in request_headers.items():
-        lowered.setdefault(str(name).lower(), []).append(_SPACES.sub(' ', str(value)).strip())
+        lower = str(name).lower()
+        lowered.setdefault(lower, []).append(normalize_vary_value(lower, str(value)))
     parts = [primary_key]
     for name in rule.names:
         values = lowered.get(name)

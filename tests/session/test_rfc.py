@@ -229,3 +229,12 @@ def test_304_with_freshness_is_never_stored(rfc, origin):
     url = origin.route('/only304', headers={'Cache-Control': 'max-age=100', 'ETag': '"z"'})
     rfc.get(url, headers={'If-None-Match': '"z"'})
     assert rfc.get(url).status_code == 200
+
+
+def test_vary_values_are_compared_case_insensitively_where_the_header_is(rfc, origin):
+    """§4.1: Accept-Language en-US and EN-us select the same stored variant."""
+    url = origin.route(
+        '/vary-case', headers={'Cache-Control': 'max-age=60', 'Vary': 'Accept-Language'}
+    )
+    rfc.get(url, headers={'Accept-Language': 'en-US'})
+    assert rfc.get(url, headers={'Accept-Language': 'EN-us'}).from_cache is True

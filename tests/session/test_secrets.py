@@ -51,3 +51,21 @@ def test_stored_request_keeps_the_parameters_that_are_not_secret(session, origin
     assert stored.request.url.endswith('/keep?page=3')
     assert 'Authorization' not in stored.request.headers
     assert stored.request.headers['Accept'] == 'text/plain'
+
+
+def test_set_cookie_is_not_stored_but_reaches_the_live_response(session, origin):
+    """Set-Cookie stays on the live response and in the session jar, and is never stored."""
+    url = origin.route('/login', headers={'Set-Cookie': f'sid={CANARY}; Path=/'})
+    live = session.get(url)
+    assert live.headers['Set-Cookie'].startswith('sid=')
+    assert session.cookies.get('sid') == CANARY
+    hit = session.get(url)
+    assert hit.from_cache is True and 'Set-Cookie' not in hit.headers
+
+
+def test_store_set_cookie_keeps_it_when_asked(tmp_path, origin):
+    """store_set_cookie=True stores Set-Cookie like any other header."""
+    session = CachedSession(str(tmp_path / 'c'), store_set_cookie=True)
+    url = origin.route('/keep-cookie', headers={'Set-Cookie': 'theme=dark'})
+    session.get(url)
+    assert session.get(url).headers['Set-Cookie'] == 'theme=dark'
