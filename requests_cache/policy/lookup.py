@@ -53,7 +53,7 @@ def decide(
         )
     forced = _forced_revalidation(request_cc, stored, settings, options, now)
     if forced:
-        return _revalidate_or_fetch(stored, forced)
+        return _revalidate_or_fetch(stored, forced, settings)
     if is_fresh(stored, now):
         return Serve(f'fresh until {_describe(stored.expires)}')
     if settings.cache_control and _within_max_stale(request_cc, stored, now):
@@ -70,7 +70,7 @@ def decide(
             refresh=True,
             kind='stale-while-revalidate',
         )
-    return _revalidate_or_fetch(stored, f'expired at {_describe(stored.expires)}')
+    return _revalidate_or_fetch(stored, f'expired at {_describe(stored.expires)}', settings)
 
 
 def is_fresh(stored: StoredFacts, now: datetime) -> bool:
@@ -145,8 +145,9 @@ def _within_max_stale(request_cc: CacheDirectives, stored: StoredFacts, now: dat
     return (now - stored.expires).total_seconds() <= request_cc.max_stale
 
 
-def _revalidate_or_fetch(stored: StoredFacts, why: str) -> Decision:
-    headers = conditional_headers(stored.headers)
+def _revalidate_or_fetch(stored: StoredFacts, why: str, settings: CacheSettings) -> Decision:
+    # In RFC mode a response with only a Date can still be revalidated (RFC 9111 §4.3.1).
+    headers = conditional_headers(stored.headers, date_fallback=settings.cache_control)
     if headers:
         return Revalidate(f'{why}; revalidating with {", ".join(sorted(headers))}', headers)
     return Fetch(f'{why}; no validator to revalidate with')

@@ -18,11 +18,14 @@ __all__ = [
 _KEEP_FROM_STORED = frozenset({'content-length', 'content-encoding', 'transfer-encoding'})
 
 
-def conditional_headers(stored_headers: HeaderSource) -> dict[str, str]:
+def conditional_headers(
+    stored_headers: HeaderSource, date_fallback: bool = False
+) -> dict[str, str]:
     """The headers that turn a request into a conditional one for a stored response.
 
-    ``If-None-Match`` comes from ``ETag``, ``If-Modified-Since`` from ``Last-Modified``; empty
-    when the stored response has neither validator.
+    ``If-None-Match`` comes from ``ETag``, ``If-Modified-Since`` from ``Last-Modified``, or, with
+    ``date_fallback`` and no ``Last-Modified``, from ``Date`` (RFC 9111 §4.3.1); empty when the
+    stored response has no validator.
     """
     validators = parse_validators(stored_headers)
     headers = {}
@@ -30,6 +33,10 @@ def conditional_headers(stored_headers: HeaderSource) -> dict[str, str]:
         headers['If-None-Match'] = validators.etag
     if validators.last_modified:
         headers['If-Modified-Since'] = validators.last_modified
+    elif date_fallback and not validators.etag:
+        dates = header_values(stored_headers, 'Date')
+        if dates and parse_http_date(dates[0].strip()) is not None:
+            headers['If-Modified-Since'] = dates[0].strip()
     return headers
 
 

@@ -124,3 +124,14 @@ def test_validators_match(stored, new, expected):
 def test_is_conditional():
     """A request with any precondition header is the caller's own conditional request."""
     assert is_conditional({'If-None-Match': '"a"'}) and not is_conditional({'Accept': '*/*'})
+
+
+def test_date_is_the_fallback_validator_in_rfc_mode():
+    """RFC 9111 §4.3.1: without Last-Modified or ETag, Date can serve as If-Modified-Since."""
+    date = 'Thu, 01 Jan 2026 00:00:00 GMT'
+    assert conditional_headers({'Date': date}) == {}
+    assert conditional_headers({'Date': date}, date_fallback=True) == {'If-Modified-Since': date}
+    assert conditional_headers({'Date': 'garbage'}, date_fallback=True) == {}
+    assert conditional_headers({'Date': date, 'ETag': '"e"'}, date_fallback=True) == {
+        'If-None-Match': '"e"'
+    }
