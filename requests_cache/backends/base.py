@@ -326,7 +326,7 @@ class BaseCache:
         """
         now = self.now()
         doomed = set(keys) | set(keys_for(urls, requests))
-        if expired:
+        if expired and not self._delete_expired(now):
             doomed.update(expired_keys(self, now))
         cutoff = older_than_cutoff(older_than, now)
         if invalid or cutoff is not None:
@@ -340,6 +340,11 @@ class BaseCache:
         self.responses.bulk_delete(doomed)
         aliases = [k for k, v in self.redirects.items() if _as_str(v) in doomed or k in doomed]
         self.redirects.bulk_delete(aliases)
+
+    def _delete_expired(self, now: datetime) -> bool:
+        """Delete expired responses and their aliases in bulk, if the backend can; False if not
+        (then `delete` finds them through `expired_keys`)."""
+        return False
 
     def filter(
         self,

@@ -122,3 +122,15 @@ def test_deprecated_06_names_warn_and_work(session, origin):
     with pytest.warns(DeprecationWarning, match='delete'):
         session.cache.delete_url(url)
     assert session.cache.urls() == []
+
+
+def test_delete_expired_also_removes_aliases_of_expired_responses(session, origin):
+    """delete(expired=True) drops the redirect aliases of what it deletes, and no others."""
+    final = origin.url('/final-old')
+    start = origin.route('/start-old', status=302, headers={'Location': final})
+    session.get(start, expire_after=0)
+    session.get(origin.url('/keep'), expire_after=3600)
+    assert len(session.cache.redirects) >= 1
+    session.cache.delete(expired=True)
+    assert len(session.cache.redirects) == 0
+    assert session.cache.urls() == [origin.url('/keep')]
