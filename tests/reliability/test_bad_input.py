@@ -176,7 +176,8 @@ def _header_bytes(response: requests.Response) -> list[tuple[bytes, bytes]]:
     return [
         (name.encode('latin-1'), value.encode('latin-1'))
         for name, value in response.raw.headers.items()
-        if name.lower() not in ('date', 'server', 'age')
+        # Set-Cookie is never stored, by design (store_set_cookie=False): see test_secrets.
+        if name.lower() not in ('date', 'server', 'age', 'set-cookie')
     ]
 
 
@@ -209,6 +210,7 @@ def test_latin1_and_duplicate_headers_round_trip_sqlite(
     assert differences == []
     assert latin_value == b'caf\xe9'
     assert reopened.get(dup_url).raw.headers.getlist('X-Dup') == ['one', 'two', 'three']
+    assert 'Set-Cookie' not in reopened.get(dup_url).headers
 
 
 # --- hostile custom keys ----------------------------------------------------------------------
