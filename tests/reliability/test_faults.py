@@ -72,6 +72,18 @@ def _kill_writers(backend: str, location: str, rounds: int, seed: int) -> list[s
     return [key.strip() for key in acknowledged]
 
 
+def _lost_and_corrupt(cache, keys) -> tuple[int, int]:
+    """How many acknowledged keys are missing, and how many have the wrong body."""
+    lost = corrupt = 0
+    for key in keys:
+        response = cache.get_response(key)
+        if response is None:
+            lost += 1
+        elif response.content != _expected_body(key):
+            corrupt += 1
+    return lost, corrupt
+
+
 def test_sigkill_sqlite_writer(tmp_path, figures):
     """A SQLite writer SIGKILLed mid-write 20 times leaves an intact file with every acked write."""
     from requests_cache.backends.sqlite import SQLiteCache
@@ -82,13 +94,7 @@ def test_sigkill_sqlite_writer(tmp_path, figures):
         integrity = connection.execute('PRAGMA integrity_check').fetchone()[0]
     connection.close()
     cache = SQLiteCache(db)
-    lost = corrupt = 0
-    for key in keys:
-        response = cache.get_response(key)
-        if response is None:
-            lost += 1
-        elif response.content != _expected_body(key):
-            corrupt += 1
+    lost, corrupt = _lost_and_corrupt(cache, keys)
     rows = len(cache.responses)
     cache.close()
     figures.record(
@@ -121,13 +127,7 @@ def test_sigkill_filesystem_writer(tmp_path, figures):
             partial += 1
     # Files whose key header itself is unreadable are not listed by iteration: count them too.
     partial += files - len(list(cache.responses))
-    lost = corrupt = 0
-    for key in keys:
-        response = cache.get_response(key)
-        if response is None:
-            lost += 1
-        elif response.content != _expected_body(key):
-            corrupt += 1
+    lost, corrupt = _lost_and_corrupt(cache, keys)
     figures.record(
         'fault_sigkill_filesystem',
         kills=20 * SOAK,
