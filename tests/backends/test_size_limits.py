@@ -261,11 +261,7 @@ def test_sqlite_limits_hold_under_concurrent_writers(tmp_path):
         except BaseException as exc:  # reported by the main thread
             errors.append(exc)
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _run_threads(write, 8)
     try:
         assert errors == []
         assert 0 < len(cache.responses) <= 200
@@ -301,11 +297,7 @@ def test_limits_hold_under_concurrent_writers(backend, tmp_path):
         except BaseException as exc:  # reported by the main thread
             errors.append(exc)
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _run_threads(write, 8)
     assert errors == [] and 0 < len(cache.responses) <= 50 and all_decode(cache)
 
 
@@ -319,3 +311,12 @@ def test_filesystem_orders_unseen_files_by_mtime(tmp_path):
     cache = FileCache(tmp_path / 'files', max_entries=5)
     cache.save_response(make_response('new'), 'new')  # 6 entries: evict 2, down to 4
     assert set(cache.responses) == {'k2', 'k3', 'k4', 'new'}
+
+
+def _run_threads(target, count: int) -> None:
+    """Run ``target(n)`` for n in range(count), each on its own thread, and wait for all."""
+    threads = [threading.Thread(target=target, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
