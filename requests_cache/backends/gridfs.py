@@ -14,7 +14,15 @@ from typing import Any, Optional, Union
 from ..errors import ConfigurationError
 from ..serializers import SerializerPipeline
 from .base import BaseCache, BaseStorage
-from .mongodb import MongoStorage, connect, mongo_errors, require_pymongo
+from .mongodb import (
+    MongoStorage,
+    connect,
+    count_ids,
+    has_id,
+    list_ids,
+    mongo_errors,
+    require_pymongo,
+)
 from .resilience import CircuitBreaker
 
 try:
@@ -74,16 +82,13 @@ class GridFSStorage(BaseStorage):
             self.fs.delete(key)
 
     def __contains__(self, key: object) -> bool:
-        with mongo_errors():
-            return self.files.count_documents({'_id': key}, limit=1) > 0  # type: ignore[no-any-return]
+        return has_id(self.files, key)
 
     def __iter__(self) -> Iterator[str]:
-        with mongo_errors():
-            return iter([document['_id'] for document in self.files.find({}, {'_id': 1})])
+        return iter(list_ids(self.files))
 
     def __len__(self) -> int:
-        with mongo_errors():
-            return int(self.files.count_documents({}))
+        return count_ids(self.files)
 
     def bulk_delete(self, keys: Iterable[str]) -> None:
         """Delete many files with two queries per 500 keys instead of two per key."""

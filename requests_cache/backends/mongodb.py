@@ -80,6 +80,24 @@ def connect(connection: Any, kwargs: dict[str, Any]) -> Any:
         raise UnknownSettingError(f'MongoClient rejected an argument: {exc}') from exc
 
 
+def has_id(collection: Any, key: object) -> bool:
+    """True if ``collection`` has a document with ``_id`` ``key``."""
+    with mongo_errors():
+        return bool(collection.count_documents({'_id': key}, limit=1) > 0)
+
+
+def list_ids(collection: Any) -> list[str]:
+    """Every ``_id`` in ``collection`` (a list: callers may delete while they iterate)."""
+    with mongo_errors():
+        return [document['_id'] for document in collection.find({}, {'_id': 1})]
+
+
+def count_ids(collection: Any) -> int:
+    """How many documents ``collection`` holds."""
+    with mongo_errors():
+        return int(collection.count_documents({}))
+
+
 class MongoStorage(BaseStorage):
     """One collection of documents keyed by ``_id``.
 
@@ -129,16 +147,13 @@ class MongoStorage(BaseStorage):
             raise KeyError(key)
 
     def __contains__(self, key: object) -> bool:
-        with mongo_errors():
-            return self.collection.count_documents({'_id': key}, limit=1) > 0  # type: ignore[no-any-return]
+        return has_id(self.collection, key)
 
     def __iter__(self) -> Iterator[str]:
-        with mongo_errors():
-            return iter([document['_id'] for document in self.collection.find({}, {'_id': 1})])
+        return iter(list_ids(self.collection))
 
     def __len__(self) -> int:
-        with mongo_errors():
-            return int(self.collection.count_documents({}))
+        return count_ids(self.collection)
 
     def bulk_delete(self, keys: Iterable[str]) -> None:
         """Delete many documents, 500 per query."""
