@@ -77,7 +77,7 @@ def identity_matches(
     turns a collision into a miss instead of someone else's response. With a custom ``key_fn``
     the query string is not compared, so a key function that leaves it out keeps working.
     """
-    ignored = frozenset(settings.ignored_parameters)
+    ignored = keys.frozen_names(settings.ignored_parameters)
     method = (request.method or 'GET').upper()
     url = _comparable_url(request.url or '', ignored, settings)
     for hop in (*cached.history, cached):
@@ -128,8 +128,12 @@ def save_variants(
     key: str,
     request: PreparedRequest,
     settings: CacheSettings,
-) -> None:
-    """Store under the key, and with cache_control also under its Vary variant key."""
+) -> bool:
+    """Store under the key, and with cache_control also under its Vary variant key.
+
+    Returns:
+        True if the response was stored under its key.
+    """
     rule = parse_vary(response.raw.headers.items()) if settings.cache_control else VaryRule()
     if rule.matches_nothing:
         logger.debug(
@@ -137,10 +141,11 @@ def save_variants(
             request.method,
             LogUrl(request, settings),
         )
-        return
-    cache.save_response(response, key)
+        return False
+    stored = cache.save_response(response, key)
     if rule:
         cache.save_response(response, variant_key(key, rule, request.headers))
+    return stored
 
 
 def invalidate(

@@ -21,7 +21,9 @@ from requests.hooks import dispatch_hook
 from . import keys, policy
 from .backends import BaseCache, backend_class, init_backend
 from .cache_ops import invalidate, lookup_variant, save_variants
+from .coalesce import in_flight_for, wait_seconds
 from .context import disabled_for, is_disabled, request_options
+from .early_hit import EarlyLookup, handing_over, merged_params, prepared_url, take_over
 from .errors import ConfigurationError
 from .facts import LogUrl, gateway_timeout, request_facts, stored_facts
 from .models import CachedResponse, add_cache_attributes, utcnow
@@ -33,6 +35,7 @@ from .policy.settings import DEFAULT_IGNORED_PARAMETERS, rename_deprecated, spli
 from .policy.validation import is_conditional, not_modified_for
 from .refresh import BackgroundRefresher
 from .serializers import SerializerPipeline, init_serializer
+from .serializers.chunks import ChunkedBlob, attach_body
 from .serializers.signing import warn_if_unsafe
 from .settings_view import SettingsView
 from .stats import CacheStats
@@ -157,34 +160,103 @@ class CacheMixin:
             force_refresh: Ignore any stored response; fetch a new one and overwrite it.
         """
         options = RequestOptions.from_kwargs(expire_after, only_if_cached, refresh, force_refresh)
-        prepared = self.prepare_request(  # type: ignore[attr-defined]
-            Request(
-                method=method.upper(),
-                url=url,
-                headers=headers,
-                files=files,
-                data=data or {},
-                json=json,
-                params=params or {},
-                auth=auth,
-                cookies=cookies,
-                hooks=hooks,
-            )
+        user_request = Request(
+            method=method.upper(),
+            url=url,
+            headers=headers,
+            files=files,
+            data=data or {},
+            json=json,
+            params=params or {},
+            auth=auth,
+            cookies=cookies,
+            hooks=hooks,
         )
         token = request_options.set(options)
         try:
-            hit = self._fresh_hit(prepared, options, self._effective_verify(verify), stream)
-            if hit is not None:
-                return hit
+            early = self._early_lookup(user_request, options, verify)
+            if early is not None and early.servable:
+                return self._serve_early(early, user_request, stream, verify)
+            prepared = self.prepare_request(user_request)  # type: ignore[attr-defined]
+            if early is None:  # the early path did not apply; look up the prepared request
+                early = self._prepared_lookup(prepared, options, self._effective_verify(verify))
+                if early is not None and early.servable:
+                    return self._serve_looked_up(early, prepared, stream, verify)
             send_kwargs = {'timeout': timeout, 'allow_redirects': allow_redirects}
             send_kwargs.update(
                 self.merge_environment_settings(  # type: ignore[attr-defined]
                     prepared.url, proxies or {}, stream, verify, cert
                 )
             )
-            return self.send(prepared, **send_kwargs)
+            with handing_over(early):
+                return self.send(prepared, **send_kwargs)
         finally:
             request_options.reset(token)
+
+    def _early_lookup(
+        self, user_request: Request, options: RequestOptions, verify: Any
+    ) -> Optional[EarlyLookup]:
+        """Look the request up before preparing it, if that is provably the same lookup (see
+        `requests_cache.early_hit`); None where it is not, and the full path decides."""
+        settings = self._settings
+        r = user_request
+        if (
+            settings.cache_control
+            or settings.match_headers
+            or settings.key_fn is not None
+            or r.data
+            or r.files
+            or r.json is not None
+            or r.auth is not None
+            or self.auth is not None  # type: ignore[attr-defined]
+            or any(r.hooks.values())
+            or options.force_refresh
+            or not isinstance(r.url, str)
+            or r.method not in settings.allowable_methods
+            or type(self).prepare_request is not requests.Session.prepare_request  # type: ignore[attr-defined]
+            or is_disabled(self._disable_token)
+        ):
+            return None
+        params = merged_params(self.params, r.params)  # type: ignore[attr-defined]
+        url = None if params is None else prepared_url(r.url, params)
+        if url is None:
+            return None
+        verify = self._effective_verify(verify)
+        key = keys.build_key(r.method, url, None, None, settings.ignored_parameters, False, verify)
+        probe = PreparedRequest()
+        probe.method, probe.url = r.method, url
+        sequence = in_flight_for(self.cache).sequence
+        cached = lookup_variant(self.cache, key, probe, settings)
+        decision = policy.decide(
+            request_facts(probe), stored_facts(cached), settings, options, self.clock()
+        )
+        logger.debug('%s %s [%s]: %s', r.method, LogUrl(probe, settings), key, decision.reason)
+        return EarlyLookup(key, cached, decision, sequence)
+
+    def _serve_early(
+        self, early: EarlyLookup, user_request: Request, stream: Any, verify: Any
+    ) -> Response:
+        """Serve a fresh early hit; its ``request`` is prepared the first time it is read."""
+        cached, decision = early.served()
+        self._count_served(decision)
+        cached.set_request_loader(lambda: self.prepare_request(user_request))  # type: ignore[attr-defined]
+        # With no request hooks, requests' merged hooks are the session's own.
+        return dispatch_hook(  # type: ignore[no-untyped-call, no-any-return]
+            'response',
+            self.hooks,  # type: ignore[attr-defined]
+            cached,
+            stream=stream,
+            verify=self._effective_verify(verify),
+        )
+
+    def _serve_looked_up(
+        self, early: EarlyLookup, prepared: PreparedRequest, stream: Any, verify: Any
+    ) -> Response:
+        """Serve a fresh hit found for a prepared request, before the environment is read."""
+        cached, decision = early.served()
+        self._count_served(decision)
+        verify = self._effective_verify(verify)
+        return self._serve(cached, prepared, self._settings, stream=stream, verify=verify)
 
     def _effective_verify(self, verify: Any) -> Any:
         """What ``verify`` will be after requests merges the environment, up to truthiness."""
@@ -193,29 +265,26 @@ class CacheMixin:
             return True
         return verify if verify is not None else self.verify  # type: ignore[attr-defined]
 
-    def _fresh_hit(
-        self, request: PreparedRequest, options: RequestOptions, verify: Any, stream: Any
-    ) -> Optional[Response]:
-        """A stored response that may be served as is, or None to take the full path."""
+    def _prepared_lookup(
+        self, request: PreparedRequest, options: RequestOptions, verify: Any
+    ) -> Optional[EarlyLookup]:
+        """Look a prepared request up before requests reads the environment; None to leave it all
+        to ``send()``."""
         settings = self._settings
         if options.force_refresh or self._bypass_reason(request, settings):
             return None
         if settings.cache_control and is_conditional(request.headers):
             return None  # the caller's own validators: the full path may answer 304
         key = self._create_key(request, settings, verify)
+        sequence = in_flight_for(self.cache).sequence
         cached = lookup_variant(self.cache, key, request, settings)
-        if cached is None:
-            return None
         decision = policy.decide(
             request_facts(request), stored_facts(cached), settings, options, self.clock()
         )
-        if not isinstance(decision, policy.Serve) or decision.refresh:
-            return None
         logger.debug(
             '%s %s [%s]: %s', request.method, LogUrl(request, settings), key, decision.reason
         )
-        self._count_served(decision)
-        return self._serve(cached, request, settings, stream=stream, verify=verify)
+        return EarlyLookup(key, cached, decision, sequence)
 
     # --- the data flow ------------------------------------------------------------------------
     def send(self, request: PreparedRequest, **kwargs: Any) -> Response:
@@ -233,10 +302,18 @@ class CacheMixin:
 
         # 1. Build the key
         key = self._create_key(request, settings, kwargs.get('verify', True))
-        # 2. Look up what is stored
-        cached = (
-            None if options.force_refresh else lookup_variant(self.cache, key, request, settings)
-        )
+        in_flight = in_flight_for(self.cache)
+        # 2. Look up what is stored (request() may have done it already)
+        early = take_over(key)
+        if early is not None:
+            cached, looked_up_at = early.cached, early.sequence
+        else:
+            looked_up_at = in_flight.sequence
+            cached = (
+                None
+                if options.force_refresh
+                else lookup_variant(self.cache, key, request, settings)
+            )
         # 3. Decide, with no I/O and the time passed in
         facts = request_facts(request)
         decision = policy.decide(facts, stored_facts(cached), settings, options, self.clock())
@@ -255,15 +332,71 @@ class CacheMixin:
         if isinstance(decision, policy.NotCached):
             self._count('misses')
             return gateway_timeout(request)
-        if isinstance(decision, policy.Revalidate) and not own_validators:
+        # 5. Go to the origin, once per key at a time when identical requests arrive together
+        if not self._coalesces(settings, options, own_validators):
+            return self._ask_origin(request, cached, decision, key, settings, options, **kwargs)
+        wait = wait_seconds(settings.coalesce_timeout, kwargs.get('timeout'))
+        with in_flight.lead_or_wait(key, wait, since=looked_up_at) as leading:
+            served = None if leading else self._after_wait(request, key, settings, options, kwargs)
+            if served is not None:
+                return served
+            return self._ask_origin(request, cached, decision, key, settings, options, **kwargs)
+
+    def _ask_origin(
+        self,
+        request: PreparedRequest,
+        cached: Optional[CachedResponse],
+        decision: policy.Decision,
+        key: str,
+        settings: CacheSettings,
+        options: RequestOptions,
+        **kwargs: Any,
+    ) -> Response:
+        if isinstance(decision, policy.Revalidate) and not (
+            settings.cache_control and is_conditional(request.headers)
+        ):
             return self._revalidate(request, cached, decision, key, settings, options, **kwargs)  # type: ignore[arg-type]
         return self._fetch(request, cached, key, settings, options, **kwargs)
+
+    def _coalesces(
+        self, settings: CacheSettings, options: RequestOptions, own_validators: bool
+    ) -> bool:
+        # Forced refreshes must reach the origin, a read-only session stores nothing a follower
+        # could be served, and the caller's own validators expect the origin's own answer.
+        return bool(
+            settings.coalesce_timeout
+            and not (options.force_refresh or options.refresh or own_validators)
+            and not settings.read_only
+        )
+
+    def _after_wait(
+        self,
+        request: PreparedRequest,
+        key: str,
+        settings: CacheSettings,
+        options: RequestOptions,
+        send_kwargs: Mapping[str, Any],
+    ) -> Optional[Response]:
+        """What the leader of an identical request stored, if it may be served as it is."""
+        cached = lookup_variant(self.cache, key, request, settings)
+        decision = policy.decide(
+            request_facts(request), stored_facts(cached), settings, options, self.clock()
+        )
+        if not isinstance(decision, policy.Serve) or decision.stale:
+            logger.debug('%s: nothing servable after the wait; sending our own request', key)
+            return None
+        logger.debug('%s: served what an identical request in flight stored', key)
+        self._count_served(decision)
+        return self._serve(cached, request, settings, **send_kwargs)  # type: ignore[arg-type]
 
     def _count(self, name: str, amount: int = 1) -> None:
         self.stats.add(name, amount)
         shared = getattr(self.cache, 'stats', None)
         if shared is not None:
             shared.add(name, amount)
+            # Misses, stores and revalidations come here, fresh hits never: the one place where
+            # statistics may be written to the backend (at most every cache.stats_interval s).
+            self.cache.stats_recorder.write_if_due()
 
     def _count_served(self, decision: policy.Serve) -> None:
         for stats in (self.stats, getattr(self.cache, 'stats', None)):
@@ -549,11 +682,12 @@ class CacheMixin:
         if not isinstance(decision, policy.Store):
             return
         if send_kwargs.get('stream') and not getattr(response, '_content_consumed', True):
-            # Return at once; the body is stored only if the caller reads all of it.
-            def save(body: bytes) -> None:
+            # Return at once; the body is stored only if the caller reads all of it, and is
+            # spooled (not held) meanwhile, up to the most the cache would store.
+            def save(body: ChunkedBlob) -> None:
                 self._save(response, body, key, settings, request_time, now, expires, send_kwargs)
 
-            response.raw = TeeRaw(response.raw, save)
+            response.raw = TeeRaw(response.raw, save, self.cache.max_response_size)
             return
         body = response.content or b''
         self._save(response, body, key, settings, request_time, now, expires, send_kwargs)
@@ -561,7 +695,7 @@ class CacheMixin:
     def _save(
         self,
         response: Response,
-        body: bytes,
+        body: Union[bytes, ChunkedBlob],
         key: str,
         settings: CacheSettings,
         request_time: Any,
@@ -571,7 +705,7 @@ class CacheMixin:
     ) -> None:
         snapshot = snapshot_response(
             response,
-            body=body,
+            body=b'' if isinstance(body, ChunkedBlob) else body,
             ignored_parameters=settings.ignored_parameters,
             cache_key=key,
             created_at=now,
@@ -579,7 +713,11 @@ class CacheMixin:
             expires=expires,
             drop_headers=() if settings.store_set_cookie else ('Set-Cookie',),
         )
-        save_variants(self.cache, snapshot, key, response.request, settings)
+        if isinstance(body, ChunkedBlob):
+            # A streamed body stays in its spool; the serializer reads it from there in chunks.
+            attach_body(snapshot, body)
+        if not save_variants(self.cache, snapshot, key, response.request, settings):
+            return  # over max_response_size, or a failed write (counted and logged)
         self._count('stores')
         self._count('bytes_stored', len(body))
         for hop in response.history:
@@ -590,6 +728,9 @@ class CacheMixin:
         """Close the session, and its cache too if ``autoclose`` is set."""
         super().close()  # type: ignore[misc]
         self.wait_for_refreshes()
+        # Here and not only in cache.close(): a shared cache stays open, and most backends'
+        # close() only closes their connection.
+        self.cache.flush_stats()
         if self.autoclose:
             self.cache.close()
 

@@ -22,6 +22,15 @@ class Route:
     chunk_size: int = 0
     #: Cut the body short: declare this many more bytes than are sent (or drop the last chunk).
     truncate: int = 0
+    #: Hold the answer until this event is set (lets a test decide when a request completes).
+    gate: Optional[threading.Event] = None
+    #: Send ``body`` this many times over: a large body the origin never holds whole.
+    repeat: int = 1
+
+
+class _Server(ThreadingHTTPServer):
+    # The default backlog of 5 drops SYNs when 16 threads connect at once; each retry costs 1 s.
+    request_queue_size = 128
 
 
 @dataclass(frozen=True)
@@ -41,7 +50,7 @@ class Origin:
         self.routes: dict[str, Route] = {}
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(('127.0.0.1', 0), _handler_for(self))
+        self.server = _Server(('127.0.0.1', 0), _handler_for(self))
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -96,6 +105,8 @@ def _handler_for(origin: Origin) -> type[BaseHTTPRequestHandler]:
             route = origin.routes.get(self.path.split('?')[0], Route())
             if route.delay:
                 time.sleep(route.delay)  # simulates a slow origin; never used to make a test pass
+            if route.gate is not None and not route.gate.wait(30):
+                raise TimeoutError('the test never opened the gate')
             etag = route.headers.get('ETag')
             status = route.status
             if etag and self.headers.get('If-None-Match') == etag:
@@ -105,7 +116,9 @@ def _handler_for(origin: Origin) -> type[BaseHTTPRequestHandler]:
             self.send_response(status)
             for name, value in route.headers.items():
                 self.send_header(name, value)
-            if route.chunk_size:
+            if route.repeat != 1 and body:
+                self._send_repeated(body, route)
+            elif route.chunk_size:
                 self._send_chunked(body, route)
             else:
                 self.send_header('Content-Length', str(len(body) + route.truncate))
@@ -121,6 +134,19 @@ def _handler_for(origin: Origin) -> type[BaseHTTPRequestHandler]:
                 piece = body[start : start + route.chunk_size]
                 self.wfile.write(b'%x\r\n%s\r\n' % (len(piece), piece))
             if not route.truncate:
+                self.wfile.write(b'0\r\n\r\n')
+
+        def _send_repeated(self, body: bytes, route: Route) -> None:
+            # Each copy goes out as it is: one chunk each, or raw bytes behind a Content-Length.
+            if route.chunk_size:
+                self.send_header('Transfer-Encoding', 'chunked')
+            else:
+                self.send_header('Content-Length', str(len(body) * route.repeat + route.truncate))
+            self.end_headers()
+            for _ in range(route.repeat):
+                piece = b'%x\r\n%s\r\n' % (len(body), body) if route.chunk_size else body
+                self.wfile.write(piece)
+            if route.chunk_size and not route.truncate:
                 self.wfile.write(b'0\r\n\r\n')
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _answer

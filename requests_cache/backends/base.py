@@ -24,10 +24,12 @@ from ..models import CachedResponse, utcnow
 from ..policy.expiration import expiry_time, parse_expire_after
 from ..policy.settings import CacheSettings, unknown_keyword_message
 from ..serializers import DecodeError, SerializerPipeline, init_serializer
-from ..stats import CacheStats
+from ..serializers.chunks import ChunkedBlob
+from ..stats import CacheStats, StatsSummary
 from .eviction import DEFAULT_MAX_RESPONSE_SIZE, blob_size, check_max_response_size
 from .resilience import NEVER_OPENS, CircuitBreaker
 from .selection import AgeInput, expired_keys, iter_entries, keys_for, older_than_cutoff
+from .stats_store import DEFAULT_STATS_INTERVAL, StatsRecorder
 
 __all__ = ['BaseCache', 'BaseStorage', 'DictStorage']
 
@@ -65,6 +67,18 @@ class BaseStorage(MutableMapping[str, Any], ABC):
         """Store a value with its expiry time, which backends with an expiry index keep too."""
         self[key] = value
 
+    # --- chunked writes (streamed bodies) ------------------------------------------------
+    def set_chunked(self, key: str, blob: ChunkedBlob, expires: Optional[datetime] = None) -> None:
+        """Store a blob given as chunks (see `requests_cache.serializers.chunks`).
+
+        The default joins the chunks in memory and calls `set`; backends that can write a value
+        piece by piece override it so a large blob is never held whole. Either way the stored
+        value is the joined chunks, so reads do not change.
+        """
+        logger.debug('Joining a %d-byte blob in memory: %r has no chunked write', len(blob), self)
+        self.set(key, blob.read_all(), expires)
+
+    # ----------------------------------------------------------------------------------------
     def bulk_delete(self, keys: Iterable[str]) -> None:
         """Delete several keys; missing keys are ignored."""
         for key in list(keys):
@@ -144,6 +158,14 @@ class BaseCache:
         self.stats = CacheStats()
         self.responses: BaseStorage = DictStorage()
         self.redirects: BaseStorage = DictStorage()
+        #: Small records that are not responses (persisted statistics): never listed, counted or
+        #: evicted as responses, and kept by `clear`.
+        self.meta: BaseStorage = DictStorage()
+        #: Seconds between writes of `stats` to `meta`, made on the write path and at close;
+        #: None keeps statistics in memory only.
+        self.stats_interval: Optional[float] = DEFAULT_STATS_INTERVAL
+        #: Writes `stats` to `meta` (see `stats_store`); its ``clock`` is a seam for tests.
+        self.stats_recorder = StatsRecorder(self)
         #: Unless ``strict``, a storage error is logged (rate-limited) and becomes a miss or a
         #: skipped write: the application keeps working without its cache. Local storage never
         #: opens the breaker; network backends replace it with one that does.
@@ -209,10 +231,14 @@ class BaseCache:
     # --- writing ---------------------------------------------------------------------------
     def save_response(
         self, response: Response, cache_key: Optional[str] = None, expires: Any = None
-    ) -> None:
+    ) -> bool:
         """Store a response under ``cache_key`` (default: its own ``cache_key``).
 
         A live `requests.Response` is copied first, with default ``ignored_parameters`` redacted.
+
+        Returns:
+            True if it was stored; False if it was over ``max_response_size`` or the storage
+            failed (counted in ``stats.write_errors`` and logged).
 
         Raises:
             StorageError: The storage failed, and this backend does not fail open.
@@ -223,20 +249,34 @@ class BaseCache:
         key = cache_key or response.cache_key
         if expires is not None:
             response.expires = expires
-        self._guarded(lambda: self._write_response(key, response), None, 'write_errors')
+        return self._guarded(lambda: self._write_response(key, response), False, 'write_errors')
 
-    def _write_response(self, key: str, response: CachedResponse) -> None:
+    def _write_response(self, key: str, response: CachedResponse) -> bool:
         """Serialize and store one response, unless it is over ``max_response_size``.
 
         Backends that store extra fields override this; they should call `_fits` on the blob.
+
+        Returns:
+            True if it was stored.
         """
+        chunked = self.serializer.dumps_chunked(response, key)
+        if chunked is not None:
+            # A large body attached in a file is stored a chunk at a time, never held whole.
+            with chunked:
+                if not self._fits(key, chunked):
+                    return False
+                logger.debug('Storing %s in chunks: %d bytes', key, len(chunked))
+                self.responses.set_chunked(key, chunked, response.expires)
+                return True
         blob = self.serializer.dumps(response, key)
-        if self._fits(key, blob):
-            self.responses.set(key, blob, response.expires)
+        if not self._fits(key, blob):
+            return False
+        self.responses.set(key, blob, response.expires)
+        return True
 
     def _fits(self, key: str, blob: Any) -> bool:
         """True if ``blob`` is within ``max_response_size``; a larger one is logged, not stored."""
-        size = blob_size(blob)
+        size = len(blob) if isinstance(blob, ChunkedBlob) else blob_size(blob)
         if size <= self.max_response_size:
             return True
         logger.debug(
@@ -254,7 +294,12 @@ class BaseCache:
             ConfigurationError: ``max_response_size`` is not a non-negative int.
         """
         self.max_response_size = check_max_response_size(max_response_size)
-        self.responses.on_evict = self._drop_aliases
+        self.responses.on_evict = self._evicted
+
+    def _evicted(self, keys: list[str]) -> None:
+        """Count evicted responses, then drop their redirect aliases."""
+        self.stats.add('evictions', len(keys))
+        self._drop_aliases(keys)
 
     def _drop_aliases(self, keys: list[str]) -> None:
         """Delete redirect aliases that point at ``keys``; runs only after an eviction."""
@@ -400,15 +445,47 @@ class BaseCache:
             self.save_redirect(alias, _as_str(target))
 
     def clear(self) -> None:
-        """Delete every stored response and redirect."""
+        """Delete every stored response and redirect; persisted statistics stay (see
+        `reset_stats`)."""
         logger.debug('Clearing all responses from %s', self)
         self.responses.clear()
         self.redirects.clear()
 
     def close(self) -> None:
-        """Close the underlying storage connections."""
+        """Write `stats` to `meta`, then close the underlying storage connections."""
+        self.flush_stats()
         self.responses.close()
         self.redirects.close()
+        self.meta.close()
+
+    # --- statistics that survive the process -----------------------------------------------
+    def flush_stats(self) -> bool:
+        """Write `stats` to `meta` now; True if anything new was written.
+
+        Never raises, even if ``strict``: a failure is logged at WARNING.
+        """
+        return self.stats_recorder.write()
+
+    def persisted_stats(self) -> StatsSummary:
+        """The statistics every process wrote to this cache, added up.
+
+        Counts this process has not written yet are left out: call `flush_stats` first.
+
+        Raises:
+            StorageError: The storage failed.
+        """
+        return self.stats_recorder.load()
+
+    def reset_stats(self) -> None:
+        """Delete the statistics every process wrote to this cache, and zero `stats`.
+
+        Processes still running write only what they count after their next write.
+
+        Raises:
+            StorageError: The storage failed.
+        """
+        self.stats_recorder.reset()
+        self.stats.reset()
 
     def urls(self) -> list[str]:
         """The sorted, unique URLs of all readable stored responses."""

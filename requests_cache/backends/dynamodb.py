@@ -5,6 +5,10 @@ it fits DynamoDB's 1024-byte limit, else ``sha256:<hex>`` with the real key kept
 Listing a collection is a paginated Query on its partition, never a table scan. DynamoDB removes
 items whose ``ttl`` has passed (lazily, within days), so ``ttl`` is set ``ttl_offset`` after expiry
 to keep stale entries around for revalidation.
+
+``max_entries`` and ``max_size`` are refused (`LIMITS_REASON`): DynamoDB can neither count a
+partition nor order it by last use without a scan, or an extra write per read to a secondary
+index. The native TTL is what bounds a DynamoDB cache.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any, Optional, Union
 from ..errors import MissingDependencyError, translate_errors
 from ..serializers import SerializerPipeline
 from .base import BaseCache, BaseStorage
+from .eviction import DEFAULT_MAX_RESPONSE_SIZE, reject_limits
 from .resilience import CircuitBreaker
 
 try:
@@ -29,7 +34,7 @@ try:
 except ImportError as exc:  # the extra is optional: fail when the backend is used, not imported
     _import_error = exc
 
-__all__ = ['DynamoDbCache', 'DynamoDbStorage', 'create_cache_table']
+__all__ = ['LIMITS_REASON', 'DynamoDbCache', 'DynamoDbStorage', 'create_cache_table']
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +42,13 @@ logger = logging.getLogger(__name__)
 MAX_ITEM_SIZE = 400 * 1024
 _MAX_SORT_KEY = 1024
 DEFAULT_TTL_OFFSET = timedelta(hours=1)
+#: Why DynamoDB refuses ``max_entries`` and ``max_size``.
+LIMITS_REASON = (
+    'DynamoDB cannot count a partition or find its least recently used items without a scan '
+    '(or a secondary index that every read would have to write to); expired responses are '
+    'removed by the native TTL (ttl=True, the table\'s "ttl" attribute), so set expire_after '
+    'to bound how long responses are kept'
+)
 _SESSION_KWARGS = (
     'aws_access_key_id',
     'aws_secret_access_key',
@@ -239,10 +251,14 @@ class DynamoDbCache(BaseCache):
         ttl_offset: Seconds (or a timedelta) a stale entry is kept for revalidation.
         endpoint_url: A DynamoDB endpoint other than AWS's (DynamoDB Local, moto).
         strict: Raise `StorageError` instead of failing open when the server fails.
+        max_entries: Not supported (see `LIMITS_REASON`); only None is accepted.
+        max_size: Not supported (see `LIMITS_REASON`); only None is accepted.
+        max_response_size: Do not store a response whose blob is larger than this many bytes.
         kwargs: `boto3.Session` arguments (``region_name``, ``aws_access_key_id``...).
 
     Raises:
         MissingDependencyError: boto3 is not installed.
+        ConfigurationError: ``max_entries`` or ``max_size`` is set.
     """
 
     backend_kwargs = (
@@ -252,6 +268,9 @@ class DynamoDbCache(BaseCache):
         'ttl',
         'ttl_offset',
         'endpoint_url',
+        'max_entries',
+        'max_size',
+        'max_response_size',
         *_SESSION_KWARGS,
     )
 
@@ -265,10 +284,14 @@ class DynamoDbCache(BaseCache):
         ttl_offset: Union[int, float, timedelta] = DEFAULT_TTL_OFFSET,
         endpoint_url: Optional[str] = None,
         strict: bool = False,
+        max_entries: Optional[int] = None,
+        max_size: Optional[int] = None,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         **kwargs: Any,
     ) -> None:
         _require_boto3()
         super().__init__(table_name, serializer, **kwargs)
+        reject_limits('dynamodb', LIMITS_REASON, max_entries=max_entries, max_size=max_size)
         self._owns_connection = connection is None
         if connection is None:
             with _errors():
@@ -282,14 +305,17 @@ class DynamoDbCache(BaseCache):
         self.redirects: DynamoDbStorage = DynamoDbStorage(
             self.connection, table_name, 'redirects', False
         )
+        self.meta: DynamoDbStorage = DynamoDbStorage(self.connection, table_name, 'meta', False)
         # Fail open: an unreachable server is a miss, unless the caller wants errors.
         self.breaker = None if strict else CircuitBreaker('dynamodb')
         self.strict = strict
+        self._configure_limits(max_response_size)
         if create_table:
             # Guarded: an unreachable endpoint must not stop the session from being made.
             self._guarded(lambda: create_cache_table(self.connection, table_name), None)
 
     def close(self) -> None:
-        """Close the client's connection pool if this cache created the client."""
+        """Write statistics, then close the client's pool if this cache created the client."""
+        self.flush_stats()
         if self._owns_connection:
             self.connection.close()

@@ -30,6 +30,7 @@ __all__ = [
     'SizeLimits',
     'blob_size',
     'check_max_response_size',
+    'reject_limits',
     'select_victims',
 ]
 
@@ -73,6 +74,10 @@ class SizeLimits:
             self.max_size is not None and size > self.max_size
         )
 
+    def targets(self) -> tuple[Optional[int], Optional[int]]:
+        """The entries and size that eviction frees down to: `HEADROOM` of each limit."""
+        return _target(self.max_entries), _target(self.max_size)
+
     def within_target(self, entries: int, size: int) -> bool:
         """True if ``entries`` and ``size`` are at or below `HEADROOM` of their limits."""
         return (self.max_entries is None or entries <= int(self.max_entries * HEADROOM)) and (
@@ -107,6 +112,26 @@ def select_victims(
         entries -= 1
         size -= entry_size
     return victims
+
+
+def reject_limits(backend: str, reason: str, **limits: Any) -> None:
+    """Refuse size limits that a backend cannot hold.
+
+    Args:
+        backend: The backend's name, for the message.
+        reason: Why it cannot, and what bounds it instead.
+        limits: The limit arguments as given; None means not set.
+
+    Raises:
+        ConfigurationError: A limit is set.
+    """
+    for name, value in limits.items():
+        if value is not None:
+            raise ConfigurationError(f'{name} is not supported by the {backend} backend: {reason}')
+
+
+def _target(limit: Optional[int]) -> Optional[int]:
+    return None if limit is None else int(limit * HEADROOM)
 
 
 def blob_size(value: Any) -> int:

@@ -20,7 +20,7 @@ import struct
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from itertools import chain
 from pathlib import Path
@@ -28,6 +28,7 @@ from typing import Any, Optional, Union
 
 from ..errors import StorageError
 from ..serializers import SerializerPipeline
+from ..serializers.chunks import ChunkedBlob
 from .base import BaseCache, BaseStorage
 from .eviction import DEFAULT_MAX_RESPONSE_SIZE, Clock, SizeLimits, select_victims
 from .sqlite import cache_path, make_private_dirs
@@ -110,6 +111,24 @@ class FileStorage(BaseStorage):
         data = _encode(key, value)
         old_size = _file_size(path) if self.limits.bounded else None
         self._write(path, data)
+        self._after_write(path, len(data), old_size, expires)
+
+    # --- chunked writes (streamed bodies) ----------------------------------------------------
+    def set_chunked(self, key: str, blob: ChunkedBlob, expires: Optional[datetime] = None) -> None:
+        """Store a blob a chunk at a time: the chunks go straight into the temp file that is
+        then moved into place, so the blob is never held whole. The file is the one `set` writes.
+        """
+        path = self.path_for(key)
+        head = _encode_head(_BYTES, key)
+        old_size = _file_size(path) if self.limits.bounded else None
+        self._write_chunks(path, chain((head,), blob.chunks()))
+        self._after_write(path, len(head) + len(blob), old_size, expires)
+
+    # --- end of chunked writes -----------------------------------------------------------------
+    def _after_write(
+        self, path: Path, size: int, old_size: Optional[int], expires: Optional[datetime]
+    ) -> None:
+        """Bookkeeping for a bounded storage after a file was written: recency, expiry, evict."""
         if not self.limits.bounded:
             return
         with self._lock:
@@ -118,7 +137,7 @@ class FileStorage(BaseStorage):
                 self._expires[path.name] = expires.timestamp()
             else:
                 self._expires.pop(path.name, None)
-            victims = self._account_write(len(data), old_size)
+            victims = self._account_write(size, old_size)
         if victims and self.on_evict:
             self.on_evict(victims)
 
@@ -181,13 +200,17 @@ class FileStorage(BaseStorage):
                 self._recency[self.path_for(key).name] = self.clock()
 
     def _write(self, path: Path, data: bytes) -> None:
+        self._write_chunks(path, (data,))
+
+    def _write_chunks(self, path: Path, chunks: Iterable[bytes]) -> None:
         try:
             path.parent.mkdir(mode=0o700, exist_ok=True)
             # mkstemp creates the file with mode 0600.
             fd, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=path.parent)
             try:
                 with os.fdopen(fd, 'wb') as file:
-                    file.write(data)
+                    for chunk in chunks:
+                        file.write(chunk)
                     file.flush()
                     os.fsync(file.fileno())
                 os.replace(temp_name, path)
@@ -272,8 +295,12 @@ def _encode(key: str, value: Any) -> bytes:
         kind, payload = _TEXT, value.encode('utf-8')
     else:  # documents from a non-binary serializer
         kind, payload = _JSON, json.dumps(value).encode('utf-8')
+    return _encode_head(kind, key) + payload
+
+
+def _encode_head(kind: bytes, key: str) -> bytes:
     encoded_key = key.encode('utf-8', 'surrogatepass')
-    return _HEADER.pack(kind, len(encoded_key)) + encoded_key + payload
+    return _HEADER.pack(kind, len(encoded_key)) + encoded_key
 
 
 def _decode(data: bytes) -> tuple[str, Any]:
@@ -357,6 +384,7 @@ class FileCache(BaseCache):
             raise StorageError(f'filesystem storage error: {exc}') from exc
         self.responses: FileStorage = FileStorage(self.cache_dir / 'responses', limits)
         self.redirects: FileStorage = FileStorage(self.cache_dir / 'redirects')
+        self.meta: FileStorage = FileStorage(self.cache_dir / 'meta')
         self._configure_limits(max_response_size)
 
     def paths(self) -> list[Path]:

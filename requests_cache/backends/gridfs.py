@@ -1,12 +1,14 @@
 """GridFS storage: responses as GridFS files, for bodies past MongoDB's 16 MB document limit.
 
 Each file's ``_id`` is the cache key, so a lookup is one indexed query. Redirects are small, so
-they stay in an ordinary collection (`MongoStorage`).
+they stay in an ordinary collection (`MongoStorage`). With ``max_entries`` each file's metadata
+document also carries an indexed ``accessed`` time (see `requests_cache.backends.mongodb_bounds`).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, Optional, Union
@@ -14,6 +16,7 @@ from typing import Any, Optional, Union
 from ..errors import ConfigurationError
 from ..serializers import SerializerPipeline
 from .base import BaseCache, BaseStorage
+from .eviction import DEFAULT_MAX_RESPONSE_SIZE, Clock, SizeLimits
 from .mongodb import (
     MongoStorage,
     connect,
@@ -23,6 +26,7 @@ from .mongodb import (
     mongo_errors,
     require_pymongo,
 )
+from .mongodb_bounds import MongoBounds, accessed_field, mongo_limits
 from .resilience import CircuitBreaker
 
 try:
@@ -44,15 +48,28 @@ class GridFSStorage(BaseStorage):
     Args:
         db: A pymongo (or mongomock) database.
         collection: The bucket name (its collections are ``<name>.files`` and ``<name>.chunks``).
+        limits: Bounds to hold by evicting (only ``max_entries``); the default is unbounded.
+        clock: Returns Unix time, for recency and expiry when bounded; a seam for tests.
     """
 
-    def __init__(self, db: Any, collection: str = 'fs') -> None:
+    def __init__(
+        self,
+        db: Any,
+        collection: str = 'fs',
+        limits: Optional[SizeLimits] = None,
+        clock: Clock = time.time,
+    ) -> None:
         require_pymongo('The gridfs backend')
         self.db = db
         # GridFS's own collections, used directly for queries and bulk deletes.
         self.files = db[f'{collection}.files']
         self.chunks = db[f'{collection}.chunks']
         self.fs = GridFS(db, collection=collection)
+        self.limits = limits or SizeLimits()
+        #: Recency and eviction over the files collection; only kept when bounded.
+        self.bounds: Optional[MongoBounds] = None
+        if self.limits.bounded:
+            self.bounds = MongoBounds(self.files, self.limits, self.bulk_delete, clock)
 
     def __getitem__(self, key: str) -> Any:
         with mongo_errors():
@@ -65,19 +82,25 @@ class GridFSStorage(BaseStorage):
         self.set(key, value)
 
     def set(self, key: str, value: Any, expires: Optional[datetime] = None) -> None:
-        """Replace the file stored under ``key``."""
+        """Replace the file stored under ``key``, then evict if over ``max_entries``."""
         data = value.encode('utf-8') if isinstance(value, str) else bytes(value)
+        fields = accessed_field(self.bounds, key)
         with mongo_errors():
             self.fs.delete(key)
             try:
-                self.fs.put(data, _id=key, expires=expires)
+                self.fs.put(data, _id=key, expires=expires, **fields)
             except FileExists as exc:
                 # Another writer got in between our delete and put; its value is as good.
                 logger.debug('Concurrent write of %s: %s', key, exc)
+        victims = self.bounds.after_write() if self.bounds is not None else []
+        if victims and self.on_evict:
+            self.on_evict(victims)
 
     def __delitem__(self, key: str) -> None:
         if key not in self:
             raise KeyError(key)
+        if self.bounds is not None:
+            self.bounds.forget([key])
         with mongo_errors():
             self.fs.delete(key)
 
@@ -93,6 +116,8 @@ class GridFSStorage(BaseStorage):
     def bulk_delete(self, keys: Iterable[str]) -> None:
         """Delete many files with two queries per 500 keys instead of two per key."""
         keys = list(keys)
+        if self.bounds is not None:
+            self.bounds.forget(keys)
         for start in range(0, len(keys), _BULK_CHUNK):
             chunk = keys[start : start + _BULK_CHUNK]
             with mongo_errors():
@@ -106,6 +131,16 @@ class GridFSStorage(BaseStorage):
             self.files.delete_many({})
             self.chunks.delete_many({})
 
+    def touch(self, key: str) -> None:
+        """Note a served read, for least-recently-used eviction; written in batches."""
+        if self.bounds is not None:
+            self.bounds.touch(key)
+
+    def close(self) -> None:
+        """Write pending read times; the client belongs to the cache, which closes it."""
+        if self.bounds is not None:
+            self.bounds.flush()
+
     def __repr__(self) -> str:
         return f'<GridFSStorage {self.files}>'
 
@@ -118,17 +153,18 @@ class GridFSCache(BaseCache):
         connection: An existing `MongoClient` (or mongomock client); by default one is made.
         serializer: A serializer name or pipeline; must produce bytes.
         strict: Raise `StorageError` instead of failing open when the server fails.
+        max_entries: Evict when more responses than this are stored (None: no limit).
+        max_size: Not supported: MongoDB has no cheap running total of sizes.
+        max_response_size: Do not store a response whose blob is larger than this many bytes.
         kwargs: `MongoClient` arguments.
 
     Raises:
         MissingDependencyError: pymongo is not installed.
-        ConfigurationError: The serializer produces documents, which GridFS cannot store.
+        ConfigurationError: The serializer produces documents, which GridFS cannot store;
+            ``max_size`` is set; or a limit is not None or an int >= 0.
     """
 
-    backend_kwargs = (
-        'strict',
-        'connection',
-    )
+    backend_kwargs = ('strict', 'connection', 'max_entries', 'max_size', 'max_response_size')
 
     def __init__(
         self,
@@ -136,22 +172,33 @@ class GridFSCache(BaseCache):
         connection: Any = None,
         serializer: Union[str, SerializerPipeline, None] = None,
         strict: bool = False,
+        max_entries: Optional[int] = None,
+        max_size: Optional[int] = None,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         **kwargs: Any,
     ) -> None:
         require_pymongo('The gridfs backend')
         super().__init__(db_name, serializer)
         if not self.serializer.is_binary:
             raise ConfigurationError('GridFS stores bytes: use a binary serializer')
+        limits = mongo_limits('gridfs', max_entries, max_size)
         self._owns_connection = connection is None
         self.connection = connect(connection, kwargs)
         self.db = self.connection[db_name]
-        self.responses: GridFSStorage = GridFSStorage(self.db)
+        self.responses: GridFSStorage = GridFSStorage(self.db, limits=limits)
         self.redirects: MongoStorage = MongoStorage(self.db['redirects'])
+        self.meta: MongoStorage = MongoStorage(self.db['meta'])
         # Fail open: an unreachable server is a miss, unless the caller wants errors.
         self.breaker = None if strict else CircuitBreaker('gridfs')
         self.strict = strict
+        self._configure_limits(max_response_size)
+        bounds = self.responses.bounds
+        if bounds is not None:
+            self._guarded(bounds.ensure_indexes, None)
 
     def close(self) -> None:
-        """Close the client if this cache created it."""
+        """Write statistics and pending read times; close the client if this cache created it."""
+        self.flush_stats()
+        self._guarded(self.responses.close, None, 'write_errors')
         if self._owns_connection:
             self.connection.close()

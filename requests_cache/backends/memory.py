@@ -136,4 +136,5 @@ class MemoryCache(BaseCache):
         super().__init__(cache_name, serializer, **kwargs)
         self.responses: LRUDictStorage = LRUDictStorage(SizeLimits.create(max_entries, max_size))
         self.redirects = DictStorage()
+        self.meta = DictStorage()
         self._configure_limits(max_response_size)

@@ -6,12 +6,14 @@ document serializer (``is_binary=False``) ``data`` is a sub-document instead of 
 
 A TTL index on ``expires`` (`MongoCache.set_ttl`) lets MongoDB delete entries a chosen time after
 they go stale. Documents over MongoDB's 16 MB limit are skipped with a warning; use GridFS
-(`requests_cache.backends.gridfs`) for very large bodies.
+(`requests_cache.backends.gridfs`) for very large bodies. With ``max_entries`` documents also
+carry an indexed ``accessed`` time (see `requests_cache.backends.mongodb_bounds`).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any, Optional, Union
@@ -20,6 +22,8 @@ from ..errors import MissingDependencyError, UnknownSettingError, translate_erro
 from ..models import CachedResponse
 from ..serializers import SerializerPipeline
 from .base import BaseCache, BaseStorage
+from .eviction import DEFAULT_MAX_RESPONSE_SIZE, Clock, SizeLimits
+from .mongodb_bounds import MongoBounds, accessed_field, mongo_limits
 from .resilience import CircuitBreaker
 
 try:
@@ -103,11 +107,20 @@ class MongoStorage(BaseStorage):
 
     Args:
         collection: A pymongo (or mongomock) collection.
+        limits: Bounds to hold by evicting (only ``max_entries``); the default is unbounded.
+        clock: Returns Unix time, for recency and expiry when bounded; a seam for tests.
     """
 
-    def __init__(self, collection: Any) -> None:
+    def __init__(
+        self, collection: Any, limits: Optional[SizeLimits] = None, clock: Clock = time.time
+    ) -> None:
         require_pymongo()
         self.collection = collection
+        self.limits = limits or SizeLimits()
+        #: Recency and eviction; only kept when bounded.
+        self.bounds: Optional[MongoBounds] = None
+        if self.limits.bounded:
+            self.bounds = MongoBounds(collection, self.limits, self.bulk_delete, clock)
 
     def __getitem__(self, key: str) -> Any:
         with mongo_errors():
@@ -134,13 +147,20 @@ class MongoStorage(BaseStorage):
             logger.warning('Not storing %s in MongoDB: %d bytes is too large', key, len(value))
             return
         document = {'data': value, 'expires': expires, **(fields or {})}
+        document.update(accessed_field(self.bounds, key))
         try:
             with mongo_errors():
                 self.collection.replace_one({'_id': key}, document, upsert=True)
         except DocumentTooLarge as exc:
             logger.warning('Not storing %s in MongoDB: %s', key, exc)
+            return
+        victims = self.bounds.after_write() if self.bounds is not None else []
+        if victims and self.on_evict:
+            self.on_evict(victims)
 
     def __delitem__(self, key: str) -> None:
+        if self.bounds is not None:
+            self.bounds.forget([key])
         with mongo_errors():
             result = self.collection.delete_one({'_id': key})
         if result.deleted_count == 0:
@@ -158,6 +178,8 @@ class MongoStorage(BaseStorage):
     def bulk_delete(self, keys: Iterable[str]) -> None:
         """Delete many documents, 500 per query."""
         keys = list(keys)
+        if self.bounds is not None:
+            self.bounds.forget(keys)
         for start in range(0, len(keys), _BULK_CHUNK):
             with mongo_errors():
                 self.collection.delete_many({'_id': {'$in': keys[start : start + _BULK_CHUNK]}})
@@ -166,6 +188,16 @@ class MongoStorage(BaseStorage):
         """Delete every document of the collection."""
         with mongo_errors():
             self.collection.delete_many({})
+
+    def touch(self, key: str) -> None:
+        """Note a served read, for least-recently-used eviction; written in batches."""
+        if self.bounds is not None:
+            self.bounds.touch(key)
+
+    def close(self) -> None:
+        """Write pending read times; the client belongs to the cache, which closes it."""
+        if self.bounds is not None:
+            self.bounds.flush()
 
     def set_ttl(self, ttl: Union[int, float, timedelta, None], overwrite: bool = False) -> None:
         """Let MongoDB delete documents ``ttl`` after their expiry time.
@@ -198,14 +230,25 @@ class MongoCache(BaseCache):
         serializer: A serializer name or pipeline.
         ttl: If set, seconds (or a timedelta) after expiry that MongoDB deletes a response.
         strict: Raise `StorageError` instead of failing open when the server fails.
+        max_entries: Evict when more responses than this are stored (None: no limit).
+        max_size: Not supported: MongoDB has no cheap running total of sizes.
+        max_response_size: Do not store a response whose blob is larger than this many bytes.
         kwargs: `MongoClient` arguments (``host``, ``port``, ``serverSelectionTimeoutMS``...).
 
     Raises:
         MissingDependencyError: pymongo is not installed.
         UnknownSettingError: pymongo rejected an argument.
+        ConfigurationError: ``max_size`` is set, or a limit is not None or an int >= 0.
     """
 
-    backend_kwargs = ('strict', 'connection', 'ttl')
+    backend_kwargs = (
+        'strict',
+        'connection',
+        'ttl',
+        'max_entries',
+        'max_size',
+        'max_response_size',
+    )
 
     def __init__(
         self,
@@ -214,27 +257,38 @@ class MongoCache(BaseCache):
         serializer: Union[str, SerializerPipeline, None] = None,
         ttl: Union[int, float, timedelta, None] = None,
         strict: bool = False,
+        max_entries: Optional[int] = None,
+        max_size: Optional[int] = None,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         **kwargs: Any,
     ) -> None:
         require_pymongo()
         super().__init__(db_name, serializer)
+        limits = mongo_limits('mongodb', max_entries, max_size)
         self._owns_connection = connection is None
         self.connection = connect(connection, kwargs)
         self.db = self.connection[db_name]
-        self.responses: MongoStorage = MongoStorage(self.db['responses'])
+        self.responses: MongoStorage = MongoStorage(self.db['responses'], limits)
         self.redirects: MongoStorage = MongoStorage(self.db['redirects'])
+        self.meta: MongoStorage = MongoStorage(self.db['meta'])
         # Fail open: an unreachable server is a miss, unless the caller wants errors.
         self.breaker = None if strict else CircuitBreaker('mongodb')
         self.strict = strict
         if ttl is not None:
             self._guarded(lambda: self.set_ttl(ttl), None)
+        self._configure_limits(max_response_size)
+        bounds = self.responses.bounds
+        if bounds is not None:
+            self._guarded(bounds.ensure_indexes, None)
 
-    def _write_response(self, key: str, response: CachedResponse) -> None:
+    def _write_response(self, key: str, response: CachedResponse) -> bool:
         """Store a response with queryable ``url``, ``status_code`` and ``expires`` fields."""
         fields = {'url': response.url, 'status_code': response.status_code}
         blob = self.serializer.dumps(response, key)
-        if self._fits(key, blob):
-            self.responses.set(key, blob, response.expires, fields)
+        if not self._fits(key, blob):
+            return False
+        self.responses.set(key, blob, response.expires, fields)
+        return True
 
     def set_ttl(self, ttl: Union[int, float, timedelta, None], overwrite: bool = False) -> None:
         """Let MongoDB delete responses ``ttl`` after they expire (None: never).
@@ -246,6 +300,8 @@ class MongoCache(BaseCache):
         self.responses.set_ttl(ttl, overwrite)
 
     def close(self) -> None:
-        """Close the client if this cache created it."""
+        """Write statistics and pending read times; close the client if this cache created it."""
+        self.flush_stats()
+        self._guarded(self.responses.close, None, 'write_errors')
         if self._owns_connection:
             self.connection.close()

@@ -1,34 +1,26 @@
 """SQLite storage: the default backend. One file, safe across threads and processes.
 
-How it stays out of "database is locked":
-
-* one connection per thread, opened lazily and reopened in a child process after ``fork()``;
-* WAL journaling on by default, so readers never wait on writers;
-* every write is a short ``BEGIN IMMEDIATE`` transaction, which takes the write lock up front (a
-  deferred transaction that upgrades from read to write can fail without waiting), retried with
-  back-off until ``write_timeout`` runs out.
+This module holds the tables (`SQLiteStorage`) and the cache (`SQLiteCache`). Where the file
+lives is decided in `requests_cache.backends.sqlite_paths`; how connections stay out of "database
+is locked", and how a corrupt file is moved aside and replaced, in
+`requests_cache.backends.sqlite_connections`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import re
 import sqlite3
-import tempfile
-import threading
 import time
-import uuid
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from itertools import chain
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from ..errors import ConfigurationError, StorageError, translate_errors
+from ..errors import ConfigurationError, StorageError
 from ..serializers import SerializerPipeline
+from ..serializers.chunks import ChunkedBlob
 from .base import BaseCache, BaseStorage
 from .eviction import (
     DEFAULT_MAX_RESPONSE_SIZE,
@@ -38,6 +30,11 @@ from .eviction import (
     blob_size,
     select_victims,
 )
+from .sqlite_connections import SQLiteConnections
+from .sqlite_connections import (  # re-exported: the filesystem backend imports it from here
+    make_private_dirs as make_private_dirs,
+)
+from .sqlite_paths import cache_path, sqlite_path, user_cache_dir
 
 __all__ = [
     'SQLiteCache',
@@ -56,164 +53,6 @@ _BULK_CHUNK = 500  # stays under SQLite's default limit of 999 bound parameters
 _RESYNC_EVERY = 256
 
 
-def user_cache_dir(app: str = 'requests_cache') -> Path:
-    """The platform's per-user cache directory for ``app``."""
-    if os.name == 'nt':
-        base = Path(os.environ.get('LOCALAPPDATA', Path.home() / 'AppData' / 'Local'))
-    elif os.uname().sysname == 'Darwin':
-        base = Path.home() / 'Library' / 'Caches'
-    else:
-        base = Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache')
-    return base / app
-
-
-def cache_path(
-    cache_name: Union[str, Path], use_temp: bool = False, use_cache_dir: bool = False
-) -> Path:
-    """Where a file-based cache named ``cache_name`` lives.
-
-    Args:
-        cache_name: A path; ``~`` is expanded.
-        use_temp: Place a relative path in the system temp directory.
-        use_cache_dir: Place a relative path in the user cache directory.
-
-    Returns:
-        The resolved path, without any suffix added.
-
-    Raises:
-        ConfigurationError: Both ``use_temp`` and ``use_cache_dir`` are set.
-    """
-    path = Path(cache_name).expanduser()
-    if use_temp and use_cache_dir:
-        raise ConfigurationError('use_temp and use_cache_dir cannot both be True')
-    if use_temp and not path.is_absolute():
-        path = Path(tempfile.gettempdir()) / path
-    elif use_cache_dir and not path.is_absolute():
-        path = user_cache_dir() / path
-    return path
-
-
-def sqlite_path(
-    cache_name: Union[str, Path], use_temp: bool = False, use_cache_dir: bool = False
-) -> Path:
-    """Where the database file for ``cache_name`` lives: see `cache_path`, plus ``.sqlite`` if
-    the name has no suffix."""
-    path = cache_path(cache_name, use_temp, use_cache_dir)
-    return path if path.suffix else path.with_name(path.name + '.sqlite')
-
-
-class SQLiteConnections:
-    """Per-thread, per-process connections to one database, shared by its tables.
-
-    Args:
-        path: Database file, or None for a private in-memory database.
-        wal: Use write-ahead logging (turn off only on file systems without shared memory).
-        busy_timeout: Seconds a statement waits for a lock before SQLite reports busy.
-        write_timeout: Seconds a write keeps retrying before it gives up with `StorageError`.
-        synchronous: ``'NORMAL'`` (durable across application crashes) or ``'FULL'``
-            (also across power loss).
-        connect_kwargs: Extra arguments for `sqlite3.connect`.
-    """
-
-    def __init__(
-        self,
-        path: Optional[Path],
-        wal: bool = True,
-        busy_timeout: float = 1.0,
-        write_timeout: float = 2.0,
-        synchronous: str = 'NORMAL',
-        **connect_kwargs: Any,
-    ) -> None:
-        if synchronous.upper() not in ('OFF', 'NORMAL', 'FULL', 'EXTRA'):
-            raise ConfigurationError(
-                f'synchronous={synchronous!r} is not valid; allowed: OFF, NORMAL, FULL, EXTRA'
-            )
-        self.path = path
-        self.wal = wal and path is not None
-        self.busy_timeout = busy_timeout
-        self.write_timeout = write_timeout
-        self.synchronous = synchronous.upper()
-        self.connect_kwargs = connect_kwargs
-        # A named shared-cache memory database, so every thread sees the same data.
-        self._memory_uri = None if path else f'file:rc-{uuid.uuid4().hex}?mode=memory&cache=shared'
-        self._local = threading.local()
-        self._keepalive: Optional[sqlite3.Connection] = None
-        self._all: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
-        if path:
-            _create_private_file(path)
-        else:
-            self._keepalive = self._open()
-
-    def get(self) -> sqlite3.Connection:
-        """This thread's connection, opened on first use (and again after ``fork()``)."""
-        local = self._local
-        if getattr(local, 'pid', None) != os.getpid():
-            local.connection = self._open()
-            local.pid = os.getpid()
-        return local.connection  # type: ignore[no-any-return]
-
-    def _open(self) -> sqlite3.Connection:
-        with translate_errors('sqlite', sqlite3.Error):
-            if self._memory_uri:
-                connection = sqlite3.connect(
-                    self._memory_uri, uri=True, isolation_level=None, check_same_thread=False
-                )
-            else:
-                connection = sqlite3.connect(
-                    str(self.path),
-                    timeout=self.busy_timeout,
-                    isolation_level=None,  # we issue BEGIN ourselves
-                    check_same_thread=False,
-                    **self.connect_kwargs,
-                )
-                if self.wal:
-                    connection.execute('PRAGMA journal_mode=WAL')
-                connection.execute(f'PRAGMA synchronous={self.synchronous}')
-        with self._lock:
-            self._all.append(connection)
-        return connection
-
-    @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """A short write transaction, retried while the database is busy."""
-        connection = self.get()
-        deadline = time.monotonic() + self.write_timeout
-        delay = 0.001
-        while True:
-            try:
-                with translate_errors('sqlite', sqlite3.Error):
-                    connection.execute('BEGIN IMMEDIATE')
-                break
-            except StorageError as exc:
-                if not _is_busy(exc.__cause__) or time.monotonic() + delay > deadline:
-                    raise
-                time.sleep(delay)  # back off: another connection holds the write lock
-                delay = min(delay * 2, 0.05)
-        try:
-            with translate_errors('sqlite', sqlite3.Error):
-                yield connection
-                connection.execute('COMMIT')
-        except BaseException:
-            if connection.in_transaction:
-                connection.execute('ROLLBACK')
-            raise
-
-    def read(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
-        """Run a read-only query and fetch all rows."""
-        with translate_errors('sqlite', sqlite3.Error):
-            return self.get().execute(sql, tuple(params)).fetchall()
-
-    def close(self) -> None:
-        """Close every connection this process opened."""
-        with self._lock:
-            connections, self._all = self._all, []
-        for connection in connections:
-            with contextlib.suppress(sqlite3.ProgrammingError):  # closed in its own thread
-                connection.close()
-        self._local = threading.local()
-
-
 def sqlite_text(text: str) -> str:
     """``text`` as SQLite can store it: unchanged unless it holds lone surrogates (which UTF-8
     cannot encode, e.g. from ``os.fsdecode``); those are escaped to a form no UTF-8 text takes."""
@@ -226,35 +65,9 @@ def sqlite_text(text: str) -> str:
     return text
 
 
-def _is_busy(exc: Optional[BaseException]) -> bool:
-    return isinstance(exc, sqlite3.OperationalError) and (
-        'locked' in str(exc) or 'busy' in str(exc)
-    )
-
-
-def make_private_dirs(directory: Path) -> None:
-    """Create ``directory`` and every missing parent with mode 0700.
-
-    ``Path.mkdir(parents=True)`` gives intermediate directories the umask's mode, so each missing
-    level is created here, top down.
-    """
-    missing = [d for d in (directory, *directory.parents) if not d.exists()]
-    for level in reversed(missing):
-        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
-            level.mkdir(mode=0o700)
-
-
-def _create_private_file(path: Path) -> None:
-    # Create the directory and file ourselves so they get private modes whatever the umask;
-    # SQLite gives its -wal and -shm files the same mode as the database file.
-    make_private_dirs(path.parent)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    os.close(fd)
-
-
 class SQLiteStorage(BaseStorage):
     """One table of one SQLite database:
-    ``key TEXT PRIMARY KEY, value BLOB, expires REAL, size INTEGER, accessed REAL``.
+    ``key TEXT PRIMARY KEY, expires REAL, size INTEGER, accessed REAL, value BLOB``.
 
     ``expires`` (Unix time, NULL for never) and ``accessed`` (Unix time of the last write or
     served read) are indexed, so expired and least recently used entries are found without a scan.
@@ -288,8 +101,7 @@ class SQLiteStorage(BaseStorage):
         self._entries: Optional[int] = None
         self._size = 0
         self._writes_since_sync = 0
-        with connections.write() as connection:
-            _create_table(connection, table_name)
+        connections.add_schema(lambda connection: _create_table(connection, table_name))
 
     def __getitem__(self, key: str) -> Any:
         key = sqlite_text(key)
@@ -329,6 +141,57 @@ class SQLiteStorage(BaseStorage):
         if victims and self.on_evict:
             self.on_evict(victims)
 
+    # --- chunked writes (streamed bodies): set_chunked, _blob_io_works and _write_blob --------
+    #: Whether this table's ``value`` is its last column (see `_blob_io_works`); None: not checked.
+    _value_is_last: Optional[bool] = None
+
+    def set_chunked(self, key: str, blob: ChunkedBlob, expires: Optional[datetime] = None) -> None:
+        """Store a blob a chunk at a time, never holding it whole: insert a ``zeroblob`` of its
+        size, then write the chunks into that row with incremental blob I/O, in one transaction.
+
+        Falls back to joining the chunks in memory before Python 3.11 (no
+        ``Connection.blobopen``) and for tables created before ``value`` became the last column.
+        """
+        if not self._blob_io_works():
+            logger.debug('Writing a %d-byte blob to %s in memory', len(blob), self)
+            super().set_chunked(key, blob, expires)
+            return
+        key = sqlite_text(key)
+        expires_at = expires.timestamp() if expires else None
+        size = len(blob)
+        victims: list[str] = []
+        if self.access_log is not None:
+            self.access_log.forget([key])  # this write is more recent than any pending read
+        try:
+            with self.connections.write() as connection:
+                if self.limits.bounded:
+                    self._count_replaced(connection, key)
+                cursor = connection.execute(
+                    f'INSERT OR REPLACE INTO "{self.table_name}" '
+                    '(key, expires, size, accessed, value) VALUES (?, ?, ?, ?, zeroblob(?))',
+                    (key, expires_at, size, self.clock(), size),
+                )
+                _write_blob(connection, self.table_name, cursor.lastrowid, blob)
+                if self.limits.bounded:
+                    victims = self._enforce_limits(connection, size)
+        except BaseException:
+            self._entries = None  # rolled back: the running totals may have drifted
+            raise
+        if victims and self.on_evict:
+            self.on_evict(victims)
+
+    def _blob_io_works(self) -> bool:
+        # SQLite builds each row as one record in memory, and expands a zeroblob into real zeros
+        # unless it is the record's last field: in an older table, where columns follow
+        # ``value``, the zeroblob insert alone would allocate the whole blob (twice).
+        if not hasattr(sqlite3.Connection, 'blobopen'):
+            return False
+        if self._value_is_last is None:
+            columns = self.connections.read(f'PRAGMA table_info("{self.table_name}")')
+            self._value_is_last = bool(columns) and columns[-1][1] == 'value'
+        return self._value_is_last
+
+    # --- end of chunked writes ---------------------------------------------------------------
     def _count_replaced(self, connection: sqlite3.Connection, key: str) -> None:
         if self._entries is None:
             return
@@ -447,10 +310,34 @@ class SQLiteStorage(BaseStorage):
         return f'<SQLiteStorage {self.connections.path or ":memory:"} table={self.table_name}>'
 
 
+def _write_blob(
+    connection: sqlite3.Connection, table: str, rowid: Optional[int], blob: ChunkedBlob
+) -> None:
+    """Fill the zeroblob just inserted at ``rowid`` with ``blob``'s chunks (part of
+    `SQLiteStorage.set_chunked`); a blob whose chunks do not add up to its size is an error, so
+    a short or long write rolls back instead of storing zeros or failing half way."""
+    size = len(blob)
+    if size == 0:
+        return  # blobopen() cannot open an empty value, and there is nothing to write
+    written = 0
+    open_blob: Any = getattr(connection, 'blobopen')  # noqa: B009 (3.11+; absent from 3.10 stubs)
+    with open_blob(table, 'value', rowid) as target:
+        for chunk in blob.chunks():
+            if written + len(chunk) > size:
+                break
+            target.write(chunk)
+            written += len(chunk)
+    if written != size:
+        raise StorageError(f'sqlite storage error: chunks do not match the blob size {size}')
+
+
 def _create_table(connection: sqlite3.Connection, table: str) -> None:
+    # ``value`` comes last so a large blob can be written in chunks without SQLite building it
+    # in memory first (issue #7, see SQLiteStorage.set_chunked); columns are always named, so
+    # tables created before then, with ``value`` second, work as they are.
     connection.execute(
-        f'CREATE TABLE IF NOT EXISTS "{table}" (key TEXT PRIMARY KEY, value BLOB NOT NULL, '
-        'expires REAL, size INTEGER, accessed REAL)'
+        f'CREATE TABLE IF NOT EXISTS "{table}" (key TEXT PRIMARY KEY, expires REAL, '
+        'size INTEGER, accessed REAL, value BLOB NOT NULL)'
     )
     columns = {row[1] for row in connection.execute(f'PRAGMA table_info("{table}")')}
     if 'accessed' not in columns:
@@ -509,6 +396,10 @@ def _evict(
 class SQLiteCache(BaseCache):
     """The default backend: responses and redirects in one SQLite file.
 
+    A file that turns out not to be a database, or to be malformed, is moved aside to
+    ``<db_path>.corrupt-<UTC time>`` and replaced by an empty one (logged at ERROR); requests
+    are served from the origin meanwhile.
+
     Args:
         db_path: Database path; ``~`` is expanded, ``.sqlite`` added when there is no suffix,
             and missing parent directories created (mode 0700; the file is 0600).
@@ -517,8 +408,9 @@ class SQLiteCache(BaseCache):
         use_cache_dir: Put the file in the user's cache directory (e.g. ``~/.cache``).
         use_memory: Keep the database in memory instead of a file.
         wal: Use write-ahead logging (default True).
-        busy_timeout: Seconds a statement waits for a lock.
-        write_timeout: Seconds a write keeps retrying while another process writes.
+        busy_timeout: Seconds a statement waits for a lock (at most ``write_timeout``).
+        write_timeout: Seconds a write keeps retrying while another process writes; then it is
+            skipped (counted in ``stats.write_errors``) and the response is still served.
         synchronous: ``'NORMAL'`` (default) or ``'FULL'``.
         max_entries: Evict when more responses than this are stored (None: no limit).
         max_size: Evict when the stored blobs take more bytes than this (None: no limit).
@@ -578,6 +470,7 @@ class SQLiteCache(BaseCache):
         )
         self.responses: SQLiteStorage = SQLiteStorage(self.connections, 'responses', limits)
         self.redirects: SQLiteStorage = SQLiteStorage(self.connections, 'redirects')
+        self.meta: SQLiteStorage = SQLiteStorage(self.connections, 'meta')
         self._configure_limits(max_response_size)
 
     def _drop_aliases(self, keys: list[str]) -> None:
@@ -598,7 +491,8 @@ class SQLiteCache(BaseCache):
         return True
 
     def close(self) -> None:
-        """Write pending read times, then close every connection to the database."""
+        """Write statistics and pending read times, then close every connection to the database."""
+        self.flush_stats()
         try:
             self.responses.flush_access_times()
         except StorageError as exc:  # lost read times only make eviction less exact

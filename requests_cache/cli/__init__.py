@@ -23,6 +23,7 @@ from .har import export_har
 from .migrate import migrate
 from .output import ExitCode, warn
 from .parser import GLOBAL_DEFAULTS, build_parser
+from .stats import stats
 
 __all__ = ['ExitCode', 'main']
 
@@ -35,6 +36,7 @@ COMMANDS: dict[str, Command] = {
     'delete': commands.delete,
     'clear': commands.clear,
     'vacuum': commands.vacuum,
+    'stats': stats,
     'explain': explain,
     'export': export_har,
     'migrate': migrate,

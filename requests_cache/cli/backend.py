@@ -43,8 +43,9 @@ def open_cache(args: argparse.Namespace, create: bool = False) -> BaseCache:
         # Network backends fail open by default; a management tool must see the error instead.
         kwargs['strict'] = True
         kwargs.update(_connection_kwargs(name, args.connection_url, args.timeout))
-    cls = backend_class(name)
-    return cls(args.cache, **kwargs)
+    cache = backend_class(name)(args.cache, **kwargs)
+    cache.stats_interval = None  # the command's own lookups are not the application's traffic
+    return cache
 
 
 def _connection_kwargs(backend: str, url: Optional[str], timeout: float) -> dict[str, Any]:

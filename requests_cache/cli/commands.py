@@ -16,6 +16,7 @@ from ..models import utcnow
 from .backend import disk_size, location
 from .entries import Entry, find_response, read_entries
 from .output import ExitCode, emit_json, human_size, human_time, printable, warn
+from .stats import stats_line
 
 __all__ = ['clear', 'delete', 'info', 'list_', 'show', 'vacuum']
 
@@ -31,10 +32,11 @@ SORT_KEYS: dict[str, Callable[[Entry], object]] = {
 
 
 def info(cache: BaseCache, args: argparse.Namespace) -> int:
-    """Summarize the cache: where it is, how big, how many entries, how many expired."""
+    """Summarize the cache: where it is, how big, how many entries and expired, statistics."""
     now = utcnow()
     entries, invalid = read_entries(cache)
     created = [e.response.created_at for e in entries]
+    persisted = cache.persisted_stats()
     summary = {
         'backend': args.backend,
         'location': location(cache, args.backend),
@@ -46,6 +48,7 @@ def info(cache: BaseCache, args: argparse.Namespace) -> int:
         'size_on_disk': disk_size(cache),
         'oldest': min(created).isoformat() if created else None,
         'newest': max(created).isoformat() if created else None,
+        'stats': persisted.as_dict(),
     }
     if args.json:
         emit_json(summary)
@@ -59,6 +62,7 @@ def info(cache: BaseCache, args: argparse.Namespace) -> int:
         ('Size on disk', human_size(summary['size_on_disk'])),
         ('Oldest', human_time(min(created), '-') if created else '-'),
         ('Newest', human_time(max(created), '-') if created else '-'),
+        ('Statistics', stats_line(persisted)),
     ]
     for label, value in rows:
         print(f'{label + ":":<14}{value}')

@@ -8,6 +8,7 @@ from typing import Any
 from ..backends import BACKEND_CLASSES
 from ..policy import ExpireAfter
 from .entries import parse_age, parse_expire_after_text
+from .stats import HELP as STATS_HELP
 
 __all__ = ['GLOBAL_DEFAULTS', 'build_parser']
 
@@ -20,6 +21,7 @@ examples:
   requests-cache delete --expired --older-than 2d
   requests-cache clear --yes && requests-cache vacuum
   requests-cache explain https://example.com/ --fetch --cache-control
+  requests-cache stats                         hits, misses, hit ratio of every process
   requests-cache export --har cache.har        open it in the browser's network tab
   requests-cache -c new_cache migrate old_cache.sqlite --trust-pickle
   requests-cache --backend redis --connection-url redis://127.0.0.1:6379/0 -c my_app info
@@ -81,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     _command(commands, 'vacuum', 'shrink the SQLite file after deletes')
 
+    stats_cmd = _command(commands, 'stats', 'hit/miss statistics of every process', STATS_HELP)
+    stats_cmd.add_argument(
+        '--reset', action='store_true', help='print the totals, then delete every record'
+    )
+
     explain_cmd = _command(commands, 'explain', 'would a URL be cached, and why')
     explain_cmd.add_argument('url', metavar='URL')
     explain_cmd.add_argument(
@@ -114,12 +121,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _command(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, summary: str
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    summary: str,
+    description: str = '',
 ) -> argparse.ArgumentParser:
     return commands.add_parser(
         name,
         help=summary,
-        description=summary[0].upper() + summary[1:] + '.',
+        description=description or summary[0].upper() + summary[1:] + '.',
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[_global_options()],

@@ -158,6 +158,11 @@ class CachedResponse(Response):
         self._request = value
         self._request_loader = None
 
+    def set_request_loader(self, loader: Callable[[], PreparedRequest]) -> None:
+        """Make ``request`` the result of ``loader``, called the first time it is read."""
+        self._request = None
+        self._request_loader = loader  # type: ignore[assignment]
+
     @classmethod
     def from_response(cls, response: Response, **kwargs: Any) -> CachedResponse:
         """Copy a live response, with default ``ignored_parameters`` redacted.

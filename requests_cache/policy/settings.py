@@ -35,6 +35,8 @@ __all__ = [
 
 DEFAULT_ALLOWABLE_CODES = (200,)
 DEFAULT_ALLOWABLE_METHODS = ('GET', 'HEAD')
+#: Seconds a request waits for an identical one in flight; the origin rarely takes longer.
+DEFAULT_COALESCE_TIMEOUT = 30.0
 #: Credentials that never belong in a cache key or on disk. Narrow on purpose: a name like
 #: ``token`` is often a pagination cursor, and ignoring it would serve the wrong page.
 DEFAULT_IGNORED_PARAMETERS = (
@@ -81,6 +83,8 @@ class CacheSettings:
         read_only: Read from the cache but never write to it.
         store_set_cookie: Keep ``Set-Cookie`` headers in stored responses (off by default: a
             stored cookie would be replayed to whoever gets the cached response).
+        coalesce_timeout: Seconds a request waits for an identical request already in flight
+            (same key, same process) before sending its own; 0 turns coalescing off.
     """
 
     expire_after: ExpireAfter = Special.NEVER_EXPIRE
@@ -97,6 +101,7 @@ class CacheSettings:
     always_revalidate: bool = False
     read_only: bool = False
     store_set_cookie: bool = False
+    coalesce_timeout: float = DEFAULT_COALESCE_TIMEOUT
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -258,6 +263,14 @@ def _stale(value: object, name: str) -> StaleSetting:
     return parse_expire_after(value, name)
 
 
+def _seconds(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ConfigurationError(
+            f'{name}={value!r} is not valid; allowed: a number of seconds >= 0 (0 turns it off)'
+        )
+    return float(value)
+
+
 def _sequence(value: object, name: str, allowed: str) -> tuple[Any, ...]:
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
         raise ConfigurationError(f'{name}={value!r} is not valid; allowed: {allowed}')
@@ -279,4 +292,5 @@ _VALIDATORS: dict[str, Callable[[Any, str], Any]] = {
     'always_revalidate': _bool,
     'read_only': _bool,
     'store_set_cookie': _bool,
+    'coalesce_timeout': _seconds,
 }

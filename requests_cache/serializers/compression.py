@@ -10,6 +10,7 @@ import zlib
 from typing import Any, Callable
 
 from ..errors import ConfigurationError, MissingDependencyError
+from .chunks import zlib_compress_blob
 from .pipeline import SerializerPipeline, Stage, join_chunks
 
 __all__ = ['COMPRESSORS', 'compressed', 'compression_stage']
@@ -29,7 +30,8 @@ def _zlib_stage() -> Stage:
             raise ValueError('zlib stream is truncated or has trailing data')
         return memoryview(out)
 
-    return Stage(dumps, loads, 'zlib')
+    # Streams: deflate gives the same bytes however its input is split (zlib_compress_blob).
+    return Stage(dumps, loads, 'zlib', stream=zlib_compress_blob)
 
 
 def _zstd_stage() -> Stage:
@@ -46,6 +48,9 @@ def _zstd_stage() -> Stage:
         compress = zstandard.ZstdCompressor().compress
         decompress = zstandard.ZstdDecompressor().decompress
 
+    # No ``stream`` step: zstd's streaming API is not guaranteed to produce the frame its one-shot
+    # compress does (which records the content size), and a streamed blob must match byte for
+    # byte; so large streamed bodies are compressed in memory with zstd.
     return Stage(
         lambda value: compress(join_chunks(value)),
         lambda data: memoryview(decompress(bytes(data))),

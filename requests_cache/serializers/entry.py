@@ -27,8 +27,9 @@ from typing import Any, Optional, cast
 from requests.structures import CaseInsensitiveDict
 
 from ..models import CachedRequest, CachedResponse
+from .chunks import ChunkedBlob, attached_body
 
-__all__ = ['DecodeError', 'entry_to_response', 'response_to_entry']
+__all__ = ['DecodeError', 'entry_to_response', 'response_to_chunked_entry', 'response_to_entry']
 
 
 class DecodeError(ValueError):
@@ -36,14 +37,37 @@ class DecodeError(ValueError):
 
 
 def response_to_entry(response: CachedResponse, with_history: bool = True) -> dict[str, Any]:
-    """Flatten a `CachedResponse` into the stored dict shape (see the module docstring)."""
+    """Flatten a `CachedResponse` into the stored dict shape (see the module docstring).
+
+    A body attached in a file (`requests_cache.serializers.chunks.attach_body`) is read into
+    memory here; `response_to_chunked_entry` keeps it in its file.
+    """
+    attached = attached_body(response)
+    body = attached.read_all() if attached is not None else response._content or b''
+    return _entry(response, body, with_history)
+
+
+def response_to_chunked_entry(response: CachedResponse, body: ChunkedBlob) -> dict[str, Any]:
+    """The stored dict shape with ``body`` as a `ChunkedBlob`, for stages that stream it.
+
+    Args:
+        response: The response to store.
+        body: Its decoded body, kept out of memory.
+
+    Returns:
+        The same dict as `response_to_entry`, key order included, except for ``body``.
+    """
+    return _entry(response, body, with_history=True)
+
+
+def _entry(response: CachedResponse, body: Any, with_history: bool) -> dict[str, Any]:
     request = response.request
     entry = {
         'url': response.url,
         'status': response.status_code,
         'reason': response.reason,
         'headers': [[k, v] for k, v in response.raw.headers.items()],
-        'body': response._content or b'',
+        'body': body,
         'encoding': response.encoding,
         'elapsed': response.elapsed.total_seconds(),
         'version': getattr(response.raw, 'version', 11),

@@ -29,6 +29,7 @@ from typing import Any, Callable, Optional, Union
 import msgpack
 
 from ..errors import ConfigurationError
+from .chunks import ChunkedBlob, joined
 from .compression import compressed
 from .documents import bson_document, bson_serializer, dynamodb_document
 from .pipeline import SerializerPipeline, Stage
@@ -83,9 +84,16 @@ def _frame_loads(blob: Any) -> dict[str, Any]:
     return meta
 
 
+def _frame_stream(entry: dict[str, Any]) -> ChunkedBlob:
+    # _frame_dumps for a body kept in a file: the same header and metadata, then the file.
+    body: ChunkedBlob = entry.pop('body')
+    packed = _packer().pack(entry)
+    return joined(_FRAME_HEADER.pack(len(packed), len(body)) + packed, body)
+
+
 #: The default format: safe to load from untrusted storage, and at least as fast as pickle.
 binary_serializer = SerializerPipeline(
-    [Stage(_frame_dumps, _frame_loads, 'msgpack-frame')], 'binary', version=2
+    [Stage(_frame_dumps, _frame_loads, 'msgpack-frame', stream=_frame_stream)], 'binary', version=2
 )
 
 #: Pickle: loading it runs code chosen by whoever wrote the blob. Opt in only, and sign it.

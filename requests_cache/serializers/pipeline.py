@@ -7,18 +7,27 @@ which the cache turns into a logged miss (or a `StorageError` with ``strict=True
 Binary stages may return a list or tuple of byte chunks instead of one bytes object: the pipeline
 joins the tag and the chunks in one copy, so a large body is copied once on the way out. On the way
 back the first stage sees a `memoryview` past the tag, so the tag is never sliced off with a copy.
+
+A body too large to hold can take another way out: `SerializerPipeline.dumps_chunked` runs each
+stage's optional ``stream`` step, which passes `ChunkedBlob` values (a size and re-readable
+chunks) instead of bytes, so a backend can write the blob a chunk at a time.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any, Callable, Optional
 
 from ..errors import StorageError
 from ..models import CachedResponse
-from .entry import DecodeError, entry_to_response, response_to_entry
+from . import chunks
+from .chunks import ChunkedBlob, attached_body, joined
+from .entry import DecodeError, entry_to_response, response_to_chunked_entry, response_to_entry
 
 __all__ = ['DecodeError', 'SerializerPipeline', 'Stage', 'join_chunks']
+
+logger = logging.getLogger(__name__)
 
 
 class Stage:
@@ -32,11 +41,20 @@ class Stage:
     """
 
     def __init__(
-        self, dumps: Callable[[Any], Any], loads: Callable[[Any], Any], name: str = ''
+        self,
+        dumps: Callable[[Any], Any],
+        loads: Callable[[Any], Any],
+        name: str = '',
+        stream: Optional[Callable[[Any], ChunkedBlob]] = None,
     ) -> None:
         self.dumps = dumps
         self.loads = loads
         self.name = name or getattr(dumps, '__module__', 'stage')
+        #: Optional: ``dumps`` for a value whose body is a `ChunkedBlob` (the first stage gets the
+        #: entry dict, later stages the previous stage's blob), returning a `ChunkedBlob` whose
+        #: chunks join into exactly what ``dumps`` returns. It owns (closes) a blob it is given.
+        #: None means the stage needs the whole value in memory.
+        self.stream = stream
 
     def __repr__(self) -> str:
         return f'Stage({self.name})'
@@ -72,6 +90,10 @@ class SerializerPipeline:
         strict: Raise `StorageError` instead of `DecodeError` for unreadable blobs, so corruption
             is loud instead of a logged miss.
         safe: False if loading a blob from untrusted storage could run code (pickle).
+
+    A response whose body is attached in a file (see `requests_cache.serializers.chunks`) can be
+    written with `dumps_chunked` instead, without reading the body into memory, when every stage
+    has a ``stream`` step.
     """
 
     def __init__(
@@ -109,6 +131,41 @@ class SerializerPipeline:
         if self.is_binary:
             return join_chunks(value, self._tag_bytes)
         return {'_format': self.tag, **value}
+
+    @property
+    def streams(self) -> bool:
+        """True if every stage can serialize a body kept in a file (see `dumps_chunked`)."""
+        return self.is_binary and all(stage.stream is not None for stage in self.stages)
+
+    def dumps_chunked(
+        self, response: CachedResponse, cache_key: Optional[str] = None
+    ) -> Optional[ChunkedBlob]:
+        """Serialize a response whose body is attached in a file, without reading it into memory.
+
+        Args:
+            response: The response to store, with a body attached by ``attach_body``.
+            cache_key: The key it is stored under (see `dumps`).
+
+        Returns:
+            The tagged blob as chunks, byte-identical to what `dumps` returns; close it after use.
+            None if there is no attached body over ``INLINE_BODY_LIMIT``, or a stage cannot
+            stream: then call `dumps`, which reads the attached body into memory.
+        """
+        body = attached_body(response)
+        if body is None or len(body) <= chunks.INLINE_BODY_LIMIT:
+            return None
+        if not self.streams:
+            logger.debug(
+                'Serializing a %d-byte body in memory: the %s format cannot stream it',
+                len(body),
+                self.name,
+            )
+            return None
+        value: Any = response_to_chunked_entry(response, body)
+        for stage in self.stages:
+            assert stage.stream is not None  # checked by self.streams
+            value = stage.stream(value)
+        return joined(self._tag_bytes, value)
 
     def loads(self, blob: Any, cache_key: str = '') -> CachedResponse:
         """Deserialize a blob written by `dumps`.

@@ -22,11 +22,12 @@ import hashlib
 import hmac
 import struct
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Optional, Union
 
 from ..errors import ConfigurationError
 from ..models import CachedResponse
+from .chunks import ChunkedBlob, joined
 from .entry import DecodeError
 from .pipeline import SerializerPipeline, join_chunks
 
@@ -74,6 +75,31 @@ class SignedPipeline(SerializerPipeline):
         payload = self.inner.dumps(response, key)
         return join_chunks([self._mac(self._keys[0], key, payload), payload], self._tag_bytes)
 
+    def dumps_chunked(
+        self, response: CachedResponse, cache_key: Optional[str] = None
+    ) -> Optional[ChunkedBlob]:
+        """Sign a response whose body is attached in a file, reading the payload twice (once for
+        the MAC, which comes first, then once to write it) instead of holding it.
+
+        Args:
+            response: The response to store, with a body attached by ``attach_body``.
+            cache_key: The key it is stored under (default: ``response.cache_key``).
+
+        Returns:
+            The signed blob as chunks, byte-identical to `dumps`; or None when the inner pipeline
+            cannot stream it (then call `dumps`).
+        """
+        key = response.cache_key if cache_key is None else cache_key
+        payload = self.inner.dumps_chunked(response, key)
+        if payload is None:
+            return None
+        try:
+            mac = self._mac_chunks(self._keys[0], key, payload.chunks())
+        except BaseException:
+            payload.close()
+            raise
+        return joined(self._tag_bytes + mac, payload)
+
     def _loads(self, blob: Any, cache_key: str) -> CachedResponse:
         view = self._untag(blob)
         if len(view) < _DIGEST_SIZE:
@@ -88,13 +114,17 @@ class SignedPipeline(SerializerPipeline):
         return self.inner._loads(payload, cache_key)
 
     def _mac(self, key: bytes, cache_key: str, payload: Any) -> bytes:
+        return self._mac_chunks(key, cache_key, (payload,))
+
+    def _mac_chunks(self, key: bytes, cache_key: str, payload: Iterable[Any]) -> bytes:
         # The key is length-prefixed so no (key, payload) split can collide with another one.
         encoded_key = cache_key.encode('utf-8', 'surrogatepass')
         mac = hmac.new(key, _MAC_LABEL, hashlib.sha256)
         mac.update(self._tag_bytes)
         mac.update(_KEY_LENGTH.pack(len(encoded_key)))
         mac.update(encoded_key)
-        mac.update(payload)
+        for chunk in payload:
+            mac.update(chunk)
         return mac.digest()
 
     def __repr__(self) -> str:

@@ -53,6 +53,28 @@ class TestGridFSCache(BaseCacheTest):
         return lambda **kwargs: GridFSCache('rc_gridfs_cache', connection=mongo_client, **kwargs)
 
 
+class TestBoundedMongoCache(BaseCacheTest):
+    """The cache contract holds on a bounded MongoDB cache."""
+
+    @pytest.fixture
+    def cache_factory(self, mongo_client):
+        """A cache with a limit too high to evict in the contract tests."""
+        return lambda **kwargs: MongoCache(
+            'rc_bounded', connection=mongo_client, max_entries=10_000, **kwargs
+        )
+
+
+class TestBoundedGridFSCache(BaseCacheTest):
+    """The cache contract holds on a bounded GridFS cache."""
+
+    @pytest.fixture
+    def cache_factory(self, mongo_client):
+        """A cache with a limit too high to evict in the contract tests."""
+        return lambda **kwargs: GridFSCache(
+            'rc_gridfs_bounded', connection=mongo_client, max_entries=10_000, **kwargs
+        )
+
+
 def test_documents_are_queryable(mongo_client):
     """Stored responses carry url, status_code and expires fields that Mongo queries can use."""
     cache = MongoCache('rc_query', connection=mongo_client)

@@ -9,6 +9,7 @@ import pytest
 from base_storage_test import BaseCacheTest, BaseStorageTest, make_response
 
 from requests_cache.backends import init_backend
+from requests_cache.backends.eviction import SizeLimits
 from requests_cache.backends.redis import RedisCache, RedisStorage
 from requests_cache.errors import StorageError, UnknownSettingError
 from requests_cache.models import utcnow
@@ -33,6 +34,27 @@ class TestRedisCache(BaseCacheTest):
         """A cache that makes its own client from URL parts."""
         url = urlsplit(redis_url)
         return lambda **kwargs: RedisCache('rc-cache', host=url.hostname, port=url.port, **kwargs)
+
+
+class TestBoundedRedisStorage(BaseStorageTest):
+    """The storage contract holds when writes and deletes go through the bounding scripts."""
+
+    @pytest.fixture
+    def storage_factory(self, redis_client):
+        """A bounded storage, with limits too high to evict in the contract tests."""
+        limits = SizeLimits(max_entries=10_000, max_size=1 << 30)
+        return lambda: RedisStorage(redis_client, 'rc-bounded', 'responses', limits=limits)
+
+
+class TestBoundedRedisCache(BaseCacheTest):
+    """The cache contract holds on a bounded Redis cache."""
+
+    @pytest.fixture
+    def cache_factory(self, redis_client):
+        """A cache with limits too high to evict in the contract tests."""
+        return lambda **kwargs: RedisCache(
+            'rc-bounded-cache', connection=redis_client, max_entries=10_000, **kwargs
+        )
 
 
 def test_namespaces_are_separate(redis_client):

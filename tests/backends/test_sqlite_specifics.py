@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import stat
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from requests_cache import SQLiteCache, StorageError
 from requests_cache.backends.sqlite import sqlite_path
+from requests_cache.errors import translate_errors
 
 
 def test_suffix_added_only_when_missing(tmp_path):
@@ -198,3 +201,269 @@ def test_strict_sqlite_raises_storage_errors(tmp_path, origin):
     finally:
         blocker.execute('ROLLBACK')
         blocker.close()
+
+
+# --- corrupt files -------------------------------------------------------------------------------
+_PAGE = 4096
+
+
+def _good_file(path: Path, entries: int = 20) -> bytes:
+    """A closed cache file with ``entries`` rows (no -wal left), and its bytes."""
+    cache = SQLiteCache(path)
+    for i in range(entries):
+        cache.responses[f'k{i}'] = os.urandom(2000)
+    cache.close()
+    return path.read_bytes()
+
+
+def _with_corrupt_pages(good: bytes) -> bytes:
+    """Page 1 (header and schema) intact, every table and index page overwritten."""
+    return good[:_PAGE] + bytes((i * 131 + 7) % 251 for i in range(len(good) - _PAGE))
+
+
+def _asides(db: Path) -> list[Path]:
+    """The moved-aside copies of ``db`` (not their -wal and -shm)."""
+    return sorted(db.parent.glob(db.name + '.corrupt-*Z'))
+
+
+def _corruption_error(tmp_path: Path) -> StorageError:
+    """A real SQLITE_NOTADB error, translated as the backend translates it."""
+    garbage = tmp_path / 'other-garbage.sqlite'
+    garbage.write_bytes(b'not a database' * 200)
+    connection = sqlite3.connect(str(garbage))
+    try:
+        with pytest.raises(StorageError) as info, translate_errors('sqlite', sqlite3.Error):
+            connection.execute('PRAGMA quick_check')
+    finally:
+        connection.close()
+    return info.value
+
+
+def test_garbage_file_is_moved_aside_at_open(tmp_path, caplog):
+    """A file that is not a database is moved aside with its bytes, an ERROR names the new path,
+    and an empty private database takes its place."""
+    db = tmp_path / 'c.sqlite'
+    db.write_bytes(b'\x00garbage\xff' * 500)
+    original = db.read_bytes()
+    with caplog.at_level(logging.ERROR):
+        cache = SQLiteCache(db)
+    [aside] = _asides(db)
+    assert aside.read_bytes() == original
+    assert str(aside) in caplog.text and 'corrupt' in caplog.text
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    cache.responses['k'] = b'v'
+    assert cache.responses['k'] == b'v'
+    cache.close()
+
+
+def test_corruption_found_by_a_read_is_recovered_and_the_read_retried(tmp_path):
+    """A read that hits a malformed page replaces the file and returns a miss, not an error."""
+    db = tmp_path / 'c.sqlite'
+    db.write_bytes(_with_corrupt_pages(_good_file(db)))
+    cache = SQLiteCache(db)  # page 1 is fine, so opening succeeds
+    assert cache.responses.get('k1') is None
+    assert len(_asides(db)) == 1
+    cache.responses['k1'] = b'new'
+    assert cache.responses['k1'] == b'new'
+    cache.close()
+
+
+def test_corruption_found_inside_a_write_skips_only_that_write(tmp_path):
+    """A write that hits a malformed page raises StorageError once; the next write is stored."""
+    db = tmp_path / 'c.sqlite'
+    db.write_bytes(_with_corrupt_pages(_good_file(db)))
+    cache = SQLiteCache(db)
+    with pytest.raises(StorageError, match='malformed'):
+        cache.responses['k'] = b'lost'
+    assert len(_asides(db)) == 1
+    cache.responses['k'] = b'kept'
+    assert cache.responses['k'] == b'kept'
+    cache.close()
+
+
+def test_leftover_wal_is_moved_aside_never_replayed(tmp_path):
+    """The -wal and -shm files of a corrupt database go with it, so the new one starts clean."""
+    db = tmp_path / 'c.sqlite'
+    db.write_bytes(_with_corrupt_pages(_good_file(db)))
+    Path(f'{db}-wal').write_bytes(b'old wal')
+    cache = SQLiteCache(db)
+    assert cache.responses.get('k1') is None  # finds the corruption
+    [aside] = _asides(db)
+    assert Path(f'{aside}-wal').read_bytes() == b'old wal'
+    cache.responses['k'] = b'v'
+    assert len(cache.responses) == 1
+    cache.close()
+
+
+def test_other_threads_reopen_after_recovery(tmp_path):
+    """A thread whose connection still points at the moved-aside file switches to the new one."""
+    db = tmp_path / 'c.sqlite'
+    db.write_bytes(_with_corrupt_pages(_good_file(db)))
+    cache = SQLiteCache(db)
+    seen: list[object] = []
+
+    def other_thread() -> None:
+        cache.connections.get()  # opened on the corrupt file
+        recovered.wait(10)
+        seen.append(cache.responses.get('k'))
+
+    recovered = threading.Event()
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    assert cache.responses.get('k') is None  # recovers
+    cache.responses['k'] = b'v'
+    recovered.set()
+    thread.join()
+    assert seen == [b'v']
+    assert len(_asides(db)) == 1
+    cache.close()
+
+
+def test_threads_discovering_corruption_at_once_move_it_aside_once(tmp_path):
+    """Caches opened at once on one corrupt file (like separate processes): one moves it aside,
+    the others reopen the new database and share it."""
+    db = tmp_path / 'c.sqlite'
+    db.write_bytes(b'garbage' * 1000)
+    start = threading.Barrier(6)
+    caches: list[SQLiteCache] = []
+
+    def open_cache() -> None:
+        start.wait(10)
+        caches.append(SQLiteCache(db))
+
+    threads = [threading.Thread(target=open_cache) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(caches) == 6 and len(_asides(db)) == 1
+    caches[0].responses['k'] = b'v'
+    assert all(cache.responses['k'] == b'v' for cache in caches)
+    for cache in caches:
+        cache.close()
+
+
+def test_recovery_leaves_alone_a_file_already_replaced(tmp_path):
+    """A corruption error from a connection to a file that is no longer at the path (another
+    process replaced it) reopens, and never moves the good new database."""
+    db = tmp_path / 'c.sqlite'
+    db.write_bytes(b'garbage' * 1000)
+    cache = SQLiteCache(db)
+    cache.responses['k'] = b'v'
+    [aside] = _asides(db)
+    stale = (aside.stat().st_dev, aside.stat().st_ino)  # what the slow process had opened
+    assert cache.connections._recover(_corruption_error(tmp_path), stale) is True
+    assert _asides(db) == [aside]
+    assert cache.responses['k'] == b'v'
+    cache.close()
+
+
+def test_a_file_that_checks_out_is_never_moved(tmp_path, caplog):
+    """A corruption error that a fresh quick_check does not confirm moves nothing."""
+    db = tmp_path / 'c.sqlite'
+    cache = SQLiteCache(db)
+    cache.responses['k'] = b'v'
+    identity = (db.stat().st_dev, db.stat().st_ino)
+    assert cache.connections._recover(_corruption_error(tmp_path), identity) is False
+    assert _asides(db) == [] and cache.responses['k'] == b'v'
+    assert 'does not confirm' in caplog.text
+    cache.close()
+
+
+def _error_from(uri: str, sql: str, *pragmas: str) -> sqlite3.Error:
+    """The error SQLite raises for ``sql`` on a connection to ``uri``."""
+    connection = None
+    try:
+        connection = sqlite3.connect(uri, uri=True, timeout=0, isolation_level=None)
+        for pragma in pragmas:
+            connection.execute(pragma)
+        connection.execute(sql)
+    except sqlite3.Error as exc:
+        return exc
+    finally:
+        if connection is not None:
+            connection.close()
+    raise AssertionError(f'{sql} worked on {uri}')
+
+
+def _errors(tmp_path: Path) -> dict[str, sqlite3.Error]:
+    """Real SQLite errors by name, each from the situation it is named after."""
+    good, garbage, pages = (tmp_path / f'{n}.sqlite' for n in ('good', 'garbage', 'pages'))
+    _good_file(good, entries=2)
+    garbage.write_bytes(b'garbage' * 1000)
+    pages.write_bytes(_with_corrupt_pages(_good_file(tmp_path / 'p.sqlite', entries=20)))
+    insert = "INSERT INTO responses (key, value) VALUES ('x', zeroblob(100000))"
+    errors = {
+        'garbage': _error_from(f'file:{garbage}', 'SELECT * FROM sqlite_master'),
+        'corrupt': _error_from(f'file:{pages}', 'SELECT * FROM responses'),
+        'readonly': _error_from(f'file:{good}?mode=ro', insert),
+        'full': _error_from(f'file:{good}', insert, 'PRAGMA max_page_count=1'),
+        'cantopen': _error_from(f'file:{tmp_path}', 'SELECT * FROM sqlite_master'),
+    }
+    blocker = sqlite3.connect(str(good), isolation_level=None)
+    blocker.execute('BEGIN IMMEDIATE')
+    try:
+        errors['busy'] = _error_from(f'file:{good}', 'BEGIN IMMEDIATE')
+    finally:
+        blocker.execute('ROLLBACK')
+        blocker.close()
+    return errors
+
+
+def test_only_corruption_errors_count_as_corruption(tmp_path):
+    """Busy, full, read-only and cannot-open errors are transient: only NOTADB and CORRUPT are
+    corruption (the only errors that move a file)."""
+    from requests_cache.backends.sqlite_recovery import is_corruption
+
+    errors = _errors(tmp_path)
+    assert set(errors) == {'garbage', 'corrupt', 'readonly', 'full', 'busy', 'cantopen'}
+    verdicts = {name: is_corruption(exc) for name, exc in errors.items()}
+    assert verdicts == {
+        'garbage': True,
+        'corrupt': True,
+        'readonly': False,
+        'full': False,
+        'busy': False,
+        'cantopen': False,
+    }
+
+
+def test_full_database_is_not_moved_aside(tmp_path):
+    """A write that fails with SQLITE_FULL raises StorageError and leaves the file where it is."""
+    cache = SQLiteCache(tmp_path / 'c')
+    cache.connections.get().execute('PRAGMA max_page_count=1')
+    with pytest.raises(StorageError, match='full'):
+        cache.responses['k'] = os.urandom(100_000)
+    assert _asides(cache.db_path) == []
+    cache.close()
+
+
+def test_write_timeout_caps_sqlite_busy_wait(tmp_path):
+    """A write blocked by another writer gives up after write_timeout, even when busy_timeout is
+    longer (SQLite's own busy wait used to run the full busy_timeout first)."""
+    cache = SQLiteCache(tmp_path / 'c', busy_timeout=5.0, write_timeout=0.2)
+    blocker = sqlite3.connect(str(cache.db_path), isolation_level=None)
+    blocker.execute('BEGIN IMMEDIATE')
+    start = time.monotonic()
+    try:
+        with pytest.raises(StorageError, match='locked'):
+            cache.responses['k'] = b'v'
+    finally:
+        blocker.execute('ROLLBACK')
+        blocker.close()
+    assert time.monotonic() - start < 1.0
+    assert _asides(cache.db_path) == []
+    cache.close()
+
+
+def test_deleted_file_is_recreated_private_at_the_next_write(tmp_path):
+    """A cache file deleted while open is created again (0600, with its tables) at the next
+    write, which is stored in it."""
+    cache = SQLiteCache(tmp_path / 'c')
+    cache.responses['before'] = b'1'
+    for suffix in ('', '-wal', '-shm'):
+        Path(f'{cache.db_path}{suffix}').unlink(missing_ok=True)
+    cache.responses['after'] = b'2'
+    assert cache.responses['after'] == b'2' and 'before' not in cache.responses
+    assert stat.S_IMODE(cache.db_path.stat().st_mode) == 0o600
+    cache.close()

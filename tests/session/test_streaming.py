@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 import requests
+
+from requests_cache import CachedSession
+from requests_cache.serializers import chunks
 
 BODY = bytes(range(256)) * 400  # 100 KiB, every byte value
 
@@ -54,3 +59,69 @@ def test_caller_closing_early_stores_nothing(session, origin):
     response.close()
     assert len(session.cache.responses) == 0
     assert session.get(url).from_cache is False
+
+
+@pytest.fixture
+def chunked_store(monkeypatch):
+    """Take the chunked store path for any body, and spool to a file past 4 KiB, so the large-
+    body machinery runs with small, fast bodies."""
+    monkeypatch.setattr(chunks, 'INLINE_BODY_LIMIT', 0)
+    monkeypatch.setattr(chunks, 'SPOOL_MEMORY_LIMIT', 4096)
+
+
+def test_streamed_body_spooled_to_a_file_is_stored_and_served(session, origin, chunked_store):
+    """A body spooled to a temp file and stored in chunks is served back byte-exact."""
+    url = origin.route('/spooled', body=BODY, chunk_size=4096)
+    response = session.get(url, stream=True)
+    assert b''.join(response.iter_content(1000)) == BODY
+    hit = session.get(url)
+    assert hit.from_cache is True and hit.content == BODY
+    assert origin.count('/spooled') == 1
+    assert session.cache.stats.bytes_stored == len(BODY)
+
+
+def test_streamed_vary_response_is_stored_under_both_keys(tmp_path, origin, chunked_store):
+    """With Vary, the spooled body is written twice (key and variant key), whole both times."""
+    session = CachedSession(str(tmp_path / 'cache'), cache_control=True)
+    headers = {'Cache-Control': 'max-age=60', 'Vary': 'Accept'}
+    url = origin.route('/vary', body=BODY, headers=headers)
+    response = session.get(url, stream=True, headers={'Accept': 'a'})
+    assert b''.join(response.iter_content(1000)) == BODY
+    assert len(session.cache.responses) == 2
+    hit = session.get(url, headers={'Accept': 'a'})
+    assert hit.from_cache is True and hit.content == BODY
+    session.close()
+
+
+def test_streamed_body_over_max_response_size_passes_through_unstored(
+    tmp_path, origin, caplog, chunked_store
+):
+    """A streamed body over max_response_size reaches the caller whole and is not stored."""
+    session = CachedSession(str(tmp_path / 'cache'), max_response_size=len(BODY) // 2)
+    url = origin.route('/big', body=BODY, chunk_size=4096)
+    with caplog.at_level(logging.DEBUG, logger='requests_cache'):
+        assert b''.join(session.get(url, stream=True).iter_content(1000)) == BODY
+    assert 'Not storing a streamed body over max_response_size' in caplog.text
+    assert len(session.cache.responses) == 0
+    assert session.get(url).from_cache is False
+    session.close()
+
+
+def test_streamed_body_within_max_response_size_is_stored(tmp_path, origin, chunked_store):
+    """The streaming limit counts body bytes: a body just under the limit is still copied."""
+    session = CachedSession(str(tmp_path / 'cache'), max_response_size=len(BODY) + 1000)
+    url = origin.route('/fits', body=BODY, chunk_size=4096)
+    assert b''.join(session.get(url, stream=True).iter_content(1000)) == BODY
+    assert session.get(url).from_cache is True
+    session.close()
+
+
+def test_streamed_raw_reads_in_pieces_are_stored(session, origin, chunked_store):
+    """raw.read(amt) in pieces, then the empty read at EOF, stores the whole body."""
+    url = origin.route('/pieces', body=BODY)
+    raw = session.get(url, stream=True).raw
+    pieces = []
+    while piece := raw.read(10_000):
+        pieces.append(piece)
+    assert b''.join(pieces) == BODY
+    assert session.get(url).content == BODY and origin.count('/pieces') == 1

@@ -1,0 +1,344 @@
+"""Connections to one SQLite database, shared by its tables.
+
+How it stays out of "database is locked":
+
+* one connection per thread, opened lazily and reopened in a child process after ``fork()``;
+* WAL journaling on by default, so readers never wait on writers;
+* every write is a short ``BEGIN IMMEDIATE`` transaction, which takes the write lock up front (a
+  deferred transaction that upgrades from read to write can fail without waiting), retried with
+  back-off until ``write_timeout`` runs out; SQLite's own busy wait is capped at
+  ``write_timeout`` too, so a write never waits longer than that.
+
+How it survives a corrupt file: a read, write or open that fails with "file is not a database" or
+"database disk image is malformed" moves the file aside and starts an empty database (see
+`requests_cache.backends.sqlite_recovery`), then retries once. Every thread notices the new file
+through a generation counter, and every process at its next write (its file's inode changed) or
+its next corrupt read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from ..errors import ConfigurationError, StorageError, translate_errors
+from .sqlite_recovery import (
+    FileIdentity,
+    build_empty_database,
+    confirm_corrupt,
+    create_private_file,
+    file_identity,
+    is_corruption,
+    move_aside,
+    recovery_lock,
+)
+
+__all__ = ['SQLiteConnections', 'make_private_dirs']
+
+logger = logging.getLogger(__name__)
+
+#: Creates one table (and its indexes) on a connection inside a write transaction.
+SchemaStep = Callable[[sqlite3.Connection], None]
+
+
+class SQLiteConnections:
+    """Per-thread, per-process connections to one database, shared by its tables.
+
+    Args:
+        path: Database file, or None for a private in-memory database.
+        wal: Use write-ahead logging (turn off only on file systems without shared memory).
+        busy_timeout: Seconds a statement waits for a lock before SQLite reports busy (capped
+            at ``write_timeout``).
+        write_timeout: Seconds a write keeps retrying before it gives up with `StorageError`.
+        synchronous: ``'NORMAL'`` (durable across application crashes) or ``'FULL'``
+            (also across power loss).
+        connect_kwargs: Extra arguments for `sqlite3.connect`.
+    """
+
+    def __init__(
+        self,
+        path: Optional[Path],
+        wal: bool = True,
+        busy_timeout: float = 1.0,
+        write_timeout: float = 2.0,
+        synchronous: str = 'NORMAL',
+        **connect_kwargs: Any,
+    ) -> None:
+        if synchronous.upper() not in ('OFF', 'NORMAL', 'FULL', 'EXTRA'):
+            raise ConfigurationError(
+                f'synchronous={synchronous!r} is not valid; allowed: OFF, NORMAL, FULL, EXTRA'
+            )
+        self.path = path
+        self.wal = wal and path is not None
+        self.busy_timeout = busy_timeout
+        self.write_timeout = write_timeout
+        self.synchronous = synchronous.upper()
+        self.connect_kwargs = connect_kwargs
+        # A named shared-cache memory database, so every thread sees the same data.
+        self._memory_uri = None if path else f'file:rc-{uuid.uuid4().hex}?mode=memory&cache=shared'
+        self._local = threading.local()
+        self._keepalive: Optional[sqlite3.Connection] = None
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        #: Tables to create in a database that replaces a corrupt one.
+        self._schema: list[SchemaStep] = []
+        # Bumped when this process replaces the file: every thread then reopens.
+        self._generation = 0
+        self._recovery_lock = threading.Lock()
+        if path:
+            make_private_dirs(path.parent)
+            create_private_file(path)
+        else:
+            self._keepalive = self._connect()
+
+    def get(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use (and again after ``fork()`` or after
+        the file was replaced)."""
+        local = self._local
+        if getattr(local, 'pid', None) != os.getpid():
+            self._open(local)  # never close a connection inherited through fork()
+        elif local.generation != self._generation:
+            self._discard(local.connection)
+            self._open(local)
+        return local.connection  # type: ignore[no-any-return]
+
+    def _open(self, local: threading.local) -> None:
+        """Open this thread's connection, recovering once if the file is not a database."""
+        for attempt in (1, 2):
+            generation = self._generation
+            created = self._ensure_file()
+            identity = file_identity(self.path) if self.path else None
+            try:
+                connection = self._connect()
+            except StorageError as exc:
+                if attempt == 2 or not self._recover(exc, identity):
+                    raise
+                continue
+            if created:
+                try:
+                    self._create_schema(connection)
+                except StorageError:
+                    self._discard(connection)
+                    raise
+            local.connection, local.identity = connection, identity
+            local.pid, local.generation = os.getpid(), generation
+            return
+
+    def _connect(self) -> sqlite3.Connection:
+        with translate_errors('sqlite', sqlite3.Error):
+            if self._memory_uri:
+                connection = sqlite3.connect(
+                    self._memory_uri, uri=True, isolation_level=None, check_same_thread=False
+                )
+            else:
+                connection = sqlite3.connect(
+                    str(self.path),
+                    # A write must not wait in SQLite's busy handler past write_timeout.
+                    timeout=min(self.busy_timeout, self.write_timeout),
+                    isolation_level=None,  # we issue BEGIN ourselves
+                    check_same_thread=False,
+                    **self.connect_kwargs,
+                )
+                try:
+                    if self.wal:
+                        connection.execute('PRAGMA journal_mode=WAL')
+                    connection.execute(f'PRAGMA synchronous={self.synchronous}')
+                except sqlite3.Error:
+                    # Closed before any recovery moves the file: SQLite deletes the -wal and
+                    # -shm of a file it could not read by name when it closes, and after the
+                    # move those names belong to the new database.
+                    connection.close()
+                    raise
+        with self._lock:
+            self._all.append(connection)
+        return connection
+
+    def _ensure_file(self) -> bool:
+        """Create the file (mode 0600) if it was deleted behind our back; True if created."""
+        if self.path is None or not create_private_file(self.path):
+            return False
+        logger.warning('SQLite cache file %s was missing; created an empty one', self.path)
+        return True
+
+    def _create_schema(self, connection: sqlite3.Connection) -> None:
+        """Create every registered table on a new, empty database."""
+        with translate_errors('sqlite', sqlite3.Error):
+            connection.execute('BEGIN IMMEDIATE')
+            try:
+                for step in self._schema:
+                    step(connection)
+                connection.execute('COMMIT')
+            except sqlite3.Error:
+                connection.execute('ROLLBACK')
+                raise
+
+    def _discard(self, connection: sqlite3.Connection) -> None:
+        """Close one of our connections to a replaced file."""
+        with self._lock:
+            if connection in self._all:
+                self._all.remove(connection)
+        with contextlib.suppress(sqlite3.Error):
+            connection.close()
+
+    def add_schema(self, step: SchemaStep) -> None:
+        """Create a table now, and in any database that later replaces a corrupt file.
+
+        Args:
+            step: Creates the table and its indexes on the connection it is given; runs inside
+                a write transaction and must be idempotent (``IF NOT EXISTS``).
+        """
+        self._schema.append(step)
+        for attempt in (1, 2):
+            try:
+                with self.write() as connection:
+                    step(connection)
+                return
+            except StorageError:
+                # The file was corrupt and has been replaced by one that has the table.
+                stale = getattr(self._local, 'generation', None) != self._generation
+                if attempt == 2 or not stale:
+                    raise
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A short write transaction, retried while the database is busy.
+
+        A write that finds the file corrupt inside the transaction replaces the file and raises
+        `StorageError`: the write is lost, the next one goes to the new database.
+        """
+        connection = self._begin()
+        try:
+            with translate_errors('sqlite', sqlite3.Error):
+                yield connection
+                connection.execute('COMMIT')
+        except BaseException as exc:
+            if connection.in_transaction:
+                with contextlib.suppress(sqlite3.Error):  # keep the original error
+                    connection.execute('ROLLBACK')
+            if isinstance(exc, StorageError):
+                self._recover(exc, self._local.identity)
+            raise
+
+    def _begin(self) -> sqlite3.Connection:
+        """This thread's connection inside ``BEGIN IMMEDIATE``, retried until ``write_timeout``."""
+        deadline = time.monotonic() + self.write_timeout
+        delay = 0.001
+        recovered = False
+        while True:
+            connection = self._current()
+            try:
+                with translate_errors('sqlite', sqlite3.Error):
+                    connection.execute('BEGIN IMMEDIATE')
+                return connection
+            except StorageError as exc:
+                if _is_busy(exc.__cause__) and time.monotonic() + delay <= deadline:
+                    time.sleep(delay)  # back off: another connection holds the write lock
+                    delay = min(delay * 2, 0.05)
+                elif not recovered and self._recover(exc, self._local.identity):
+                    recovered = True
+                else:
+                    raise
+
+    def _current(self) -> sqlite3.Connection:
+        """`get`, reopening first if another process replaced the file: a write to the
+        moved-aside file would be silently lost."""
+        connection = self.get()
+        if self.path is not None and file_identity(self.path) != self._local.identity:
+            logger.debug('SQLite file %s was replaced; reopening it', self.path)
+            self._discard(connection)
+            self._open(self._local)
+        return self._local.connection  # type: ignore[no-any-return]
+
+    def read(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        """Run a read-only query and fetch all rows (once more after replacing a corrupt file)."""
+        params = tuple(params)
+        try:
+            return self._fetch(sql, params)
+        except StorageError as exc:
+            if not self._recover(exc, self._local.identity):
+                raise
+        return self._fetch(sql, params)
+
+    def _fetch(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        connection = self.get()
+        with translate_errors('sqlite', sqlite3.Error):
+            return connection.execute(sql, params).fetchall()
+
+    def _recover(self, exc: StorageError, identity: Optional[FileIdentity]) -> bool:
+        """If ``exc`` says the file is corrupt, make sure a good database is at ``path``.
+
+        Args:
+            exc: The error an operation raised.
+            identity: The file the failing connection opened.
+
+        Returns:
+            True if the caller should retry on a fresh connection; False to raise ``exc``.
+        """
+        if self.path is None or not is_corruption(exc.__cause__):
+            return False
+        path = self.path
+        try:
+            with self._recovery_lock, recovery_lock(path):
+                if file_identity(path) != identity:  # replaced, or deleted
+                    logger.debug('SQLite file %s was already replaced; reopening it', path)
+                    self._generation += 1  # every thread of ours has the old file open
+                    return True
+                problem = confirm_corrupt(path, self.busy_timeout)
+                if problem is None:
+                    logger.warning(
+                        'SQLite reported %s as corrupt, but a fresh check does not confirm it; '
+                        'leaving the file in place: %s',
+                        path,
+                        exc,
+                    )
+                    return False
+                replacement = build_empty_database(path, self.wal, self.synchronous, self._schema)
+                aside = move_aside(path, replacement, datetime.now(timezone.utc))
+                self._generation += 1
+        except (OSError, sqlite3.Error) as failure:  # the caller raises its own error instead
+            logger.error('Could not recover corrupt SQLite cache file %s: %s', path, failure)
+            return False
+        logger.error(
+            'SQLite cache file %s is corrupt (%s); moved it aside to %s and started an empty cache',
+            path,
+            problem,
+            aside,
+        )
+        return True
+
+    def close(self) -> None:
+        """Close every connection this process opened."""
+        with self._lock:
+            connections, self._all = self._all, []
+        for connection in connections:
+            with contextlib.suppress(sqlite3.ProgrammingError):  # closed in its own thread
+                connection.close()
+        self._local = threading.local()
+
+
+def _is_busy(exc: Optional[BaseException]) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and (
+        'locked' in str(exc) or 'busy' in str(exc)
+    )
+
+
+def make_private_dirs(directory: Path) -> None:
+    """Create ``directory`` and every missing parent with mode 0700.
+
+    ``Path.mkdir(parents=True)`` gives intermediate directories the umask's mode, so each missing
+    level is created here, top down.
+    """
+    missing = [d for d in (directory, *directory.parents) if not d.exists()]
+    for level in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+            level.mkdir(mode=0o700)

@@ -1,0 +1,253 @@
+"""Statistics that survive the process: each cache writes its counters to its ``meta`` storage.
+
+Theory of operation:
+
+* Each cache object's `CacheStats` (``cache.stats``) is written as one small JSON record under a
+  key of its own, ``stats:<host>:<pid>:<random>``, holding its totals. No process ever reads,
+  changes and writes back a record another process writes, so concurrent writers never lose
+  each other's counts; readers add the records up (`StatsSummary.add_up`).
+* A record is written when a session is closed (and by `BaseCache.close`), at interpreter exit
+  for caches still alive, and on the write path (misses, stores, revalidations) once
+  ``cache.stats_interval`` seconds have passed since the last write. A fresh hit never writes.
+* ``reset_stats()`` writes a new reset token, then deletes every record. A process still running
+  sees the new token at its next write, and from then on writes only what it counted since its
+  previous write (so what it counted shortly before the reset, after that write, survives it).
+* A ``fork()``ed child starts a record of its own from zero, so it never overwrites its parent's.
+* Writing statistics never raises, whatever ``strict`` says: they are diagnostics, and a failure
+  must not break a request or ``close()``. It is logged at WARNING and tried again an interval on.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import secrets
+import socket
+import threading
+import time
+import weakref
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+from ..stats import FIELDS, StatsRecord, StatsSummary
+
+if TYPE_CHECKING:
+    from .base import BaseCache
+
+__all__ = ['DEFAULT_STATS_INTERVAL', 'RESET_KEY', 'STATS_PREFIX', 'StatsRecorder', 'parse_record']
+
+logger = logging.getLogger(__name__)
+
+#: Seconds between writes of a cache's statistics on the write path.
+DEFAULT_STATS_INTERVAL = 30.0
+#: Keys of statistics records in ``meta`` start with this.
+STATS_PREFIX = 'stats:'
+#: The ``meta`` key of the token that the last persisted reset wrote.
+RESET_KEY = 'stats-reset'
+
+Totals = tuple[dict[str, int], dict[str, int]]
+_UNSEEN = object()  # this recorder has not read the reset token yet
+_HOST = socket.gethostname()
+
+
+class StatsRecorder:
+    """Writes one cache's statistics to its ``meta`` storage, and reads everyone's back.
+
+    Args:
+        cache: Its ``stats``, ``meta`` and ``stats_interval`` are read at each write, so they may
+            be replaced after construction.
+        clock: Monotonic seconds, for the interval between writes; a seam for tests.
+    """
+
+    def __init__(self, cache: BaseCache, clock: Callable[[], float] = time.monotonic) -> None:
+        # A weak reference: the cache owns its recorder, and a cycle would keep a dropped cache
+        # (and its connections) alive until the garbage collector runs.
+        self._cache = weakref.ref(cache)
+        self.clock = clock
+        self._lock = threading.Lock()
+        # None until the first write-path event starts the first interval (read lazily, so a
+        # test may swap the clock after construction).
+        self._last_write: Optional[float] = None
+        self._start(({}, {}))
+        _LIVE.add(self)
+
+    @property
+    def cache(self) -> BaseCache:
+        """The cache this recorder writes for.
+
+        Raises:
+            ReferenceError: The cache no longer exists.
+        """
+        cache = self._cache()
+        if cache is None:
+            raise ReferenceError('the cache of this StatsRecorder was garbage-collected')
+        return cache
+
+    def _start(self, base: Totals) -> None:
+        """Begin a new record; ``base`` is what was counted before it and belongs elsewhere."""
+        self._pid = os.getpid()
+        #: This recorder's key in ``meta``.
+        self.record_id = f'{STATS_PREFIX}{_HOST}:{self._pid}:{secrets.token_hex(4)}'
+        self._base = self._written = base
+        self._epoch: object = _UNSEEN
+
+    def write_if_due(self) -> None:
+        """Write if ``cache.stats_interval`` seconds have passed since the last write."""
+        interval, now = self.cache.stats_interval, self.clock()
+        if self._last_write is None:
+            self._last_write = now
+        if interval is None or now - self._last_write < interval:
+            return
+        if self._lock.acquire(blocking=False):  # else another thread is writing right now
+            try:
+                self._write()
+            finally:
+                self._lock.release()
+
+    def write(self, failure_level: int = logging.WARNING) -> bool:
+        """Write now, unless persistence is off; True if a record was written.
+
+        Nothing is written when nothing was counted since the last write.
+
+        Args:
+            failure_level: The logging level of a failure to write.
+        """
+        if self.cache.stats_interval is None:
+            return False
+        with self._lock:
+            return self._write(failure_level)
+
+    def _write(self, failure_level: int = logging.WARNING) -> bool:
+        self._last_write = self.clock()
+        if os.getpid() != self._pid:  # forked without the at-fork hook (it normally runs)
+            self._start(self._written)
+        totals = self.cache.stats.totals()
+        if totals == self._written:
+            return False
+        breaker = self.cache.breaker
+        if breaker is not None and breaker.is_open:  # the server is down: do not wait for it
+            logger.debug('Not writing statistics to %s: storage is unreachable', self.cache)
+            return False
+        try:
+            self._check_reset()
+            self.cache.meta[self.record_id] = self._record(totals)
+        except Exception as exc:  # any driver error: statistics must never break the caller
+            logger.log(failure_level, 'Could not write statistics to %s: %r', self.cache, exc)
+            return False
+        self._written = totals
+        logger.debug('Wrote statistics %s to %s', self.record_id, self.cache)
+        return True
+
+    def _check_reset(self) -> None:
+        """After a reset by any process, count only from our previous write on."""
+        token = _text(self.cache.meta.get(RESET_KEY))
+        if token != self._epoch:
+            if self._epoch is not _UNSEEN:
+                self._base = self._written
+            self._epoch = token
+
+    def _record(self, totals: Totals) -> str:
+        (counts, stale), (base_counts, base_stale) = totals, self._base
+        record = {
+            'version': 1,
+            'host': _HOST,
+            'pid': self._pid,
+            'updated': self.cache.now().isoformat(),
+            'counts': _minus(counts, base_counts),
+            'stale_by_reason': _minus(stale, base_stale),
+        }
+        return json.dumps(record, sort_keys=True)
+
+    def load(self) -> StatsSummary:
+        """Every statistics record in ``meta``, added up; unreadable records are skipped.
+
+        Raises:
+            StorageError: The storage failed.
+        """
+        meta, records = self.cache.meta, []
+        for key in list(meta):
+            if not key.startswith(STATS_PREFIX):
+                continue
+            value = meta.get(key)  # None: deleted while we looked
+            record = parse_record(value) if value is not None else None
+            if record is not None:
+                records.append(record)
+            elif value is not None:
+                logger.warning('Skipping unreadable statistics record %s', key)
+        return StatsSummary.add_up(records)
+
+    def reset(self) -> None:
+        """Delete every process's record; this one starts over from what it counted so far.
+
+        Raises:
+            StorageError: The storage failed.
+        """
+        token = secrets.token_hex(8)
+        with self._lock:
+            meta = self.cache.meta
+            # The token first: a process that writes between the two steps then writes only
+            # what it counted since its previous write, not its whole history.
+            meta[RESET_KEY] = token
+            meta.bulk_delete([k for k in list(meta) if k.startswith(STATS_PREFIX)])
+            self._base = self._written = self.cache.stats.totals()
+            self._epoch = token
+        logger.debug('Reset persisted statistics of %s', self.cache)
+
+    def _after_fork(self) -> None:
+        self._lock = threading.Lock()
+        cache = self._cache()
+        self._start(cache.stats.totals() if cache is not None else ({}, {}))
+
+
+def parse_record(value: Any) -> Optional[StatsRecord]:
+    """A stored record as a `StatsRecord`, or None if it is not one we can read."""
+    try:
+        data = json.loads(_text(value) or '')
+        updated = datetime.fromisoformat(data['updated'])
+        updated = (
+            updated.astimezone(timezone.utc)
+            if updated.tzinfo
+            else updated.replace(tzinfo=timezone.utc)
+        )
+        return StatsRecord(
+            host=str(data['host']),
+            pid=int(data['pid']),
+            updated=updated,
+            counts={k: int(v) for k, v in data['counts'].items() if k in FIELDS},
+            stale_by_reason={str(k): int(v) for k, v in data['stale_by_reason'].items()},
+        )
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def _minus(totals: dict[str, int], base: dict[str, int]) -> dict[str, int]:
+    return {k: v - base.get(k, 0) for k, v in totals.items() if v - base.get(k, 0)}
+
+
+def _text(value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+_LIVE: weakref.WeakSet[StatsRecorder] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for recorder in list(_LIVE):
+        recorder._after_fork()
+
+
+@atexit.register
+def _write_at_exit() -> None:
+    # Scripts often never close their session (and install_cache() users cannot). Quietly:
+    # a server may be gone by now, and the process is ending anyway.
+    for recorder in list(_LIVE):
+        if recorder._cache() is not None:
+            recorder.write(logging.DEBUG)
+
+
+if hasattr(os, 'register_at_fork'):  # POSIX; Windows has no fork()
+    os.register_at_fork(after_in_child=_after_fork_in_child)

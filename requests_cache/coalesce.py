@@ -1,0 +1,136 @@
+"""Coalesce identical misses: at most one origin request per cache key at a time, per process.
+
+When several threads miss on the same key at the same moment, the first one (the leader) goes to
+the origin; the others (followers) wait until the leader has finished, or until a timeout, then
+look the key up again and are served what the leader stored. A follower that then finds nothing it
+may serve (the response was not storable, the leader failed, or the wait timed out) sends its own
+request: coalescing can save origin requests, never lose one.
+
+The registry of keys in flight belongs to the cache object, so every session sharing one backend
+instance (``install_cache()`` makes one per ``requests.get``) coalesces with the others. Different
+keys never wait for each other.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ['InFlight', 'in_flight_for', 'wait_seconds']
+
+logger = logging.getLogger(__name__)
+
+
+class InFlight:
+    """The keys being fetched right now, each with the event its followers wait on."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._fetching: dict[str, threading.Event] = {}
+        self._waiting = 0
+        #: Bumped each time a fetch finishes; `finished` remembers the value per key.
+        self.sequence = 0
+        self._finished: OrderedDict[str, int] = OrderedDict()
+
+    @contextmanager
+    def lead_or_wait(self, key: str, timeout: float, since: int) -> Iterator[bool]:
+        """Yield True to the caller that leads the fetch of ``key``; others wait, then get False.
+
+        Args:
+            key: The cache key about to be fetched.
+            timeout: Longest a follower waits for the leader's block to end. Followers are
+                released when it exits, whether it returned or raised.
+            since: `sequence` as it was before the caller looked ``key`` up. If a fetch of
+                ``key`` finished after that, the caller's miss is out of date: it gets False at
+                once, to look again instead of fetching a second time.
+        """
+        with self._lock:
+            finished = self._fetching.get(key)
+            if finished is None and self._finished.get(key, -1) > since:
+                logger.debug('%s: an identical request finished meanwhile', key)
+                finished = _ALREADY_SET
+            if finished is None:
+                finished = self._fetching[key] = threading.Event()
+                leading = True
+            else:
+                leading = False
+        if not leading:
+            self._wait(finished, key, timeout)
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            self._finish(key, finished)
+
+    def _finish(self, key: str, finished: threading.Event) -> None:
+        with self._lock:
+            del self._fetching[key]
+            self.sequence += 1
+            self._finished[key] = self.sequence
+            self._finished.move_to_end(key)
+            if len(self._finished) > _REMEMBERED:
+                self._finished.popitem(last=False)
+        finished.set()
+
+    def _wait(self, finished: threading.Event, key: str, timeout: float) -> None:
+        with self._lock:
+            self._waiting += 1
+        try:
+            if finished.wait(timeout):
+                logger.debug('%s: an identical request in flight has finished', key)
+            else:
+                logger.debug('%s: gave up waiting for an identical request after %ss', key, timeout)
+        finally:
+            with self._lock:
+                self._waiting -= 1
+
+    @property
+    def fetching(self) -> int:
+        """How many keys are being fetched right now."""
+        with self._lock:
+            return len(self._fetching)
+
+    @property
+    def waiting(self) -> int:
+        """How many requests are waiting for an identical one to finish."""
+        with self._lock:
+            return self._waiting
+
+
+#: Finished keys remembered for late arrivals; a miss older than this many fetches just fetches.
+_REMEMBERED = 1024
+_ALREADY_SET = threading.Event()
+_ALREADY_SET.set()
+
+_REGISTRY: weakref.WeakKeyDictionary[Any, InFlight] = weakref.WeakKeyDictionary()
+_REGISTRY_LOCK = threading.Lock()
+
+
+def in_flight_for(cache: Any) -> InFlight:
+    """The in-flight registry shared by every session that uses ``cache``."""
+    with _REGISTRY_LOCK:
+        registry = _REGISTRY.get(cache)
+        if registry is None:
+            registry = _REGISTRY[cache] = InFlight()
+        return registry
+
+
+def wait_seconds(coalesce_timeout: float, request_timeout: Any) -> float:
+    """How long a follower waits: the session's limit, cut to the request's own timeout.
+
+    A request sent with ``timeout=5`` (or ``(connect, read)``) would not have waited longer than
+    that for the origin, so it does not wait longer for another thread's request either.
+    """
+    if isinstance(request_timeout, (int, float)) and not isinstance(request_timeout, bool):
+        return min(coalesce_timeout, float(request_timeout))
+    if isinstance(request_timeout, tuple) and all(
+        isinstance(part, (int, float)) for part in request_timeout
+    ):
+        return min(coalesce_timeout, float(sum(request_timeout)))
+    return coalesce_timeout

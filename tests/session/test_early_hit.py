@@ -1,0 +1,169 @@
+"""The early hit (answered before requests prepares the request) gives what the full path gives:
+the same key, the same answer, the same hooks and the same ``response.request``."""
+
+from __future__ import annotations
+
+import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from requests_cache import CachedSession
+from requests_cache.early_hit import merged_params, prepared_url
+from requests_cache.keys import create_key
+
+
+class FullPathSession(CachedSession):
+    """A session that always prepares first: overriding prepare_request turns the early path off,
+    since the early path cannot know what an override would do."""
+
+    def prepare_request(self, request):
+        """Prepare exactly as requests does."""
+        return super().prepare_request(request)
+
+
+def _pair(tmp_path):
+    """An early-path session and a full-path session on one shared memory backend."""
+    early = CachedSession(backend='memory')
+    full = FullPathSession(backend=early.cache)
+    return early, full
+
+
+def _same_hit(early_response, full_response):
+    """Assert two hits are interchangeable for a caller."""
+    assert early_response.from_cache and full_response.from_cache
+    assert early_response.cache_key == full_response.cache_key
+    assert early_response.content == full_response.content
+    assert dict(early_response.headers) == dict(full_response.headers)
+    assert early_response.request.method == full_response.request.method
+    assert early_response.request.url == full_response.request.url
+    assert dict(early_response.request.headers) == dict(full_response.request.headers)
+    assert early_response.request.body == full_response.request.body
+
+
+def test_hits_match_with_session_headers_and_cookies(tmp_path, origin):
+    """Session headers, session cookies and per-request headers/cookies: same hit both ways."""
+    early, full = _pair(tmp_path)
+    for session in (early, full):
+        session.headers['X-Team'] = 'cache'
+        session.cookies.set('sid', 'abc')
+    url = origin.url('/early/headers')
+    early.get(url)
+    kwargs = {'headers': {'Accept': 'text/plain'}, 'cookies': {'theme': 'dark'}}
+    _same_hit(early.get(url, **kwargs), full.get(url, **kwargs))
+    assert early.get(url, **kwargs).request.headers['Cookie'] == 'sid=abc; theme=dark'
+    assert origin.count() == 1
+
+
+def test_hits_match_with_session_and_request_params(tmp_path, origin):
+    """Session params merge under request params (None drops one): same URL, key and hit."""
+    early, full = _pair(tmp_path)
+    for session in (early, full):
+        session.params = {'page': '2', 'lang': 'en'}
+    url = origin.url('/early/params')
+    params = {'q': ['a', 'b'], 'lang': None, 'n': 3}
+    early.get(url, params=params)
+    assert origin.seen[-1].path == '/early/params?page=2&q=a&q=b&n=3'
+    _same_hit(early.get(url, params=params), full.get(url, params=params))
+    assert origin.count() == 1
+
+
+def test_auth_takes_the_full_path_and_still_hits(tmp_path, origin):
+    """Auth (which may rewrite anything in the request) is left to the full path: same hit."""
+    early, full = _pair(tmp_path)
+    url = origin.url('/early/auth')
+    early.get(url, auth=('user', 'pass'))
+    assert origin.seen[-1].headers['Authorization'].startswith('Basic ')
+    _same_hit(early.get(url, auth=('user', 'pass')), full.get(url, auth=('user', 'pass')))
+    early.auth = ('user', 'pass')
+    assert early.get(url).request.headers['Authorization'].startswith('Basic ')
+    assert origin.count() == 1
+
+
+def test_session_hooks_run_once_per_hit_on_both_paths(tmp_path, origin):
+    """Session response hooks run once on every hit, early or not, and see the live request."""
+    early, full = _pair(tmp_path)
+    seen = []
+    for session in (early, full):
+        session.hooks['response'].append(
+            lambda r, **kw: seen.append((getattr(r, 'from_cache', False), r.request.url))
+        )
+    url = origin.url('/early/hooks')
+    early.get(url)
+    early.get(url)
+    full.get(url)
+    assert seen == [(False, url), (True, url), (True, url)]
+
+
+def test_env_proxies_never_matter_for_a_hit(tmp_path, origin, monkeypatch):
+    """A proxy in the environment is not consulted for hits on either path."""
+    early, full = _pair(tmp_path)
+    url = origin.url('/early/proxy')
+    early.get(url)
+    monkeypatch.delenv('NO_PROXY')
+    monkeypatch.setenv('HTTP_PROXY', 'http://127.0.0.1:9')  # nothing listens there
+    _same_hit(early.get(url), full.get(url))
+
+
+def test_redirect_aliases_hit_early(tmp_path, origin):
+    """A URL that redirected is answered early from its alias, like the full path does."""
+    early, full = _pair(tmp_path)
+    target = origin.url('/early/target')
+    start = origin.route('/early/start', status=302, headers={'Location': target})
+    early.get(start)
+    _same_hit(early.get(start), full.get(start))
+    assert origin.count() == 2
+
+
+def test_an_early_miss_is_looked_up_once(tmp_path, origin, monkeypatch):
+    """A miss that went through the early lookup is not looked up a second time by send()."""
+    session = CachedSession(backend='memory')
+    reads = []
+    real_get = session.cache.get_response
+    monkeypatch.setattr(session.cache, 'get_response', lambda *a: reads.append(a) or real_get(*a))
+    session.get(origin.url('/early/miss'))
+    assert len(reads) == 1
+
+
+def test_request_is_prepared_only_when_read(tmp_path, origin, monkeypatch):
+    """An early hit does not prepare its request unless the caller reads ``response.request``."""
+    session = CachedSession(backend='memory')
+    url = origin.url('/early/lazy')
+    session.get(url)
+    prepared = []
+    real_prepare = requests.Session.prepare_request
+    monkeypatch.setattr(
+        requests.Session,
+        'prepare_request',
+        lambda self, request: prepared.append(request.url) or real_prepare(self, request),
+    )
+    response = session.get(url)
+    assert prepared == []
+    assert response.request.url == url
+    assert prepared == [url]
+
+
+_names = st.text(st.characters(codec='utf-8', exclude_characters='\x00'), min_size=1, max_size=8)
+_scalars = st.one_of(_names, st.integers(-5, 5), st.none())
+_values = st.one_of(_scalars, st.lists(_names, max_size=3))
+_param_dicts = st.dictionaries(_names, _values, max_size=4)
+_paths = st.text(st.characters(codec='utf-8', exclude_characters='\x00#'), max_size=12)
+_hosts = st.sampled_from(['127.0.0.1', 'example.com', 'bücher.example', 'EXAMPLE.com:8080'])
+
+
+@settings(max_examples=300, deadline=None)
+@given(host=_hosts, path=_paths, query=_param_dicts, session_params=_param_dicts)
+def test_early_url_and_key_equal_the_prepared_ones(host, path, query, session_params):
+    """For any URL and params, the early path's URL and key equal those of a prepared request."""
+    session = requests.Session()
+    session.params = session_params
+    url = f'http://{host}/{path}'
+    try:
+        prepared = session.prepare_request(requests.Request('GET', url, params=query))
+    except (requests.exceptions.InvalidURL, UnicodeError):
+        assert prepared_url(url, merged_params(session_params, query)) is None
+        return
+    early_url = prepared_url(url, merged_params(session_params, query))
+    assert early_url == prepared.url
+    early_request = requests.PreparedRequest()
+    early_request.prepare(method='GET', url=early_url)
+    assert create_key(early_request) == create_key(prepared)
