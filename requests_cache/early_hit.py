@@ -9,7 +9,8 @@ prepared values a hit depends on are:
 * the method, upper-cased;
 * the final URL, which depends only on the URL and the merged query parameters (requests merges
   the session's ``params`` with the request's, the request's winning, and drops None values);
-  `prepared_url` computes it with requests' own ``PreparedRequest.prepare_url`` and memoizes it;
+  `PREPARED_URLS` remembers what requests prepared the first time those inputs came by, so the
+  first request for a URL takes the full path and later ones can be answered early;
 * the body, which is None for every call this path accepts;
 * the response hooks, which are the session's own when the call passes none.
 
@@ -20,24 +21,26 @@ time it is read. Anything else takes the ordinary path, which gives the same ans
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Optional
 
-from requests import PreparedRequest
+from requests import Request, Session
 
 from .models import CachedResponse
-from .policy import Decision, Serve
+from .policy import CacheSettings, Decision, Serve
 
 __all__ = [
+    'PREPARED_URLS',
     'EarlyLookup',
     'ParamItems',
+    'PreparedUrls',
+    'early_inputs',
     'handing_over',
     'merged_params',
-    'prepared_url',
     'take_over',
 ]
 
@@ -104,6 +107,40 @@ ParamItems = tuple[tuple[Any, Any], ...]
 _SCALARS = (str, bytes, int, float)
 
 
+def early_inputs(
+    session: Session, settings: CacheSettings, request: Request, excluded: bool
+) -> Optional[tuple[str, ParamItems]]:
+    """The URL and merged query parameters that alone decide ``request``'s lookup, or None if
+    anything else could.
+
+    Args:
+        session: The session about to prepare ``request``.
+        settings: Its cache settings.
+        request: The request as the caller built it.
+        excluded: The caller has its own reason to take the full path (``force_refresh``,
+            caching disabled).
+    """
+    if (
+        excluded
+        or settings.cache_control  # request headers take part in decisions and Vary
+        or settings.match_headers  # ... or in the key
+        or settings.key_fn is not None  # ... or anything might
+        or request.data
+        or request.files
+        or request.json is not None
+        or request.auth is not None  # an auth handler may rewrite any part of the request
+        or session.auth is not None
+        or any(request.hooks.values())  # request hooks replace the session's
+        or not isinstance(request.url, str)
+        or request.method not in settings.allowable_methods
+        # An override may do anything; only requests' own preparation is known.
+        or type(session).prepare_request is not Session.prepare_request
+    ):
+        return None
+    params = merged_params(session.params, request.params)
+    return None if params is None else (request.url, params)
+
+
 def merged_params(session_params: Any, params: Any) -> Optional[ParamItems]:
     """The session's and the request's query parameters, merged as requests merges them.
 
@@ -125,8 +162,10 @@ def merged_params(session_params: Any, params: Any) -> Optional[ParamItems]:
         if isinstance(value, (list, tuple)):
             if not all(isinstance(v, _SCALARS) or v is None for v in value):
                 return None
-            value = tuple(value)  # encoded exactly like the list
-        elif not isinstance(value, _SCALARS):
+            value = tuple(_as_encoded(v) for v in value)  # encoded exactly like the list
+        elif isinstance(value, _SCALARS):
+            value = _as_encoded(value)
+        else:
             return None
         if not isinstance(name, (str, bytes)):
             return None
@@ -134,15 +173,45 @@ def merged_params(session_params: Any, params: Any) -> Optional[ParamItems]:
     return tuple(items)
 
 
-@lru_cache(maxsize=4096)
-def prepared_url(url: str, params: ParamItems) -> Optional[str]:
-    """The URL requests would send for ``url`` with ``params``; None if requests would refuse it.
+def _as_encoded(value: Any) -> Any:
+    # requests encodes numbers with str(); doing it here keeps 1, 1.0 and True, which are equal
+    # as dict keys, from sharing one remembered URL.
+    return value if value is None or isinstance(value, (str, bytes)) else str(value)
 
-    Memoized: the same URLs come back again and again, and encoding them is pure.
+
+class PreparedUrls:
+    """The URL requests prepared for each (URL, merged query parameters) an eligible call used.
+
+    Filled from real prepared requests, never computed on the side: the early path only ever
+    reuses what requests itself produced for the same inputs.
+
+    Args:
+        size: Most URLs remembered; the oldest are forgotten first.
     """
-    request = PreparedRequest()
-    try:
-        request.prepare_url(url, dict(params))
-    except Exception:  # the ordinary path raises the same error to the caller
-        return None
-    return request.url
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._urls: dict[tuple[str, ParamItems], str] = {}
+        self._lock = threading.Lock()
+
+    def get(self, url: str, params: ParamItems) -> Optional[str]:
+        """The prepared URL remembered for these inputs, or None."""
+        return self._urls.get((url, params))
+
+    def remember(self, url: str, params: ParamItems, prepared: Optional[str]) -> None:
+        """Record what requests prepared for these inputs."""
+        if not prepared:
+            return
+        with self._lock:
+            self._urls[(url, params)] = prepared
+            if len(self._urls) > self.size:
+                del self._urls[next(iter(self._urls))]
+
+    def clear(self) -> None:
+        """Forget every URL."""
+        with self._lock:
+            self._urls.clear()
+
+
+#: Shared by every session: a prepared URL depends only on the inputs it is keyed by.
+PREPARED_URLS = PreparedUrls()

@@ -77,7 +77,7 @@ def build_key(
         KEY_VERSION.encode(),
         method.upper().encode(),
         normalize_url(url, ignored).encode(),
-        normalize_body(body, _content_type(headers), ignored),
+        normalize_body(body, _content_type(headers) if body else '', ignored),
         b'verify=True' if verify else b'verify=False',
     ]
     parts += [f'{k}:{v}'.encode() for k, v in matched_headers(headers, match_headers, ignored)]
@@ -224,8 +224,13 @@ def redact_body(body: Body, content_type: str, ignored_parameters: Iterable[str]
 
 def redact_headers(headers: Mapping[str, str], ignored_parameters: Iterable[str]) -> dict[str, str]:
     """A copy of ``headers`` without the ignored ones (names compared case-insensitively)."""
-    ignored = {name.lower() for name in ignored_parameters}
+    ignored = _lowered(frozen_names(ignored_parameters))
     return {k: v for k, v in headers.items() if k.lower() not in ignored}
+
+
+@lru_cache(maxsize=64)
+def _lowered(names: frozenset[str]) -> frozenset[str]:
+    return frozenset(name.lower() for name in names)
 
 
 def matched_headers(

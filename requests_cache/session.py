@@ -19,11 +19,18 @@ from requests import PreparedRequest, Request, Response
 from requests.hooks import dispatch_hook
 
 from . import keys, policy
-from .backends import BaseCache, backend_class, init_backend
+from .backends import BaseCache, init_backend, storage_arguments
 from .cache_ops import invalidate, lookup_variant, save_variants
 from .coalesce import in_flight_for, wait_seconds
 from .context import disabled_for, is_disabled, request_options
-from .early_hit import EarlyLookup, handing_over, merged_params, prepared_url, take_over
+from .early_hit import (
+    PREPARED_URLS,
+    EarlyLookup,
+    ParamItems,
+    early_inputs,
+    handing_over,
+    take_over,
+)
 from .errors import ConfigurationError
 from .facts import LogUrl, gateway_timeout, request_facts, stored_facts
 from .models import CachedResponse, add_cache_attributes, utcnow
@@ -34,9 +41,9 @@ from .policy.freshness import current_age
 from .policy.settings import DEFAULT_IGNORED_PARAMETERS, rename_deprecated, split_kwargs
 from .policy.validation import is_conditional, not_modified_for
 from .refresh import BackgroundRefresher
-from .serializers import SerializerPipeline, init_serializer
+from .revalidation import freshen, not_modified_answer
+from .serializers import SerializerPipeline
 from .serializers.chunks import ChunkedBlob, attach_body
-from .serializers.signing import warn_if_unsafe
 from .settings_view import SettingsView
 from .stats import CacheStats
 from .streaming import TeeRaw
@@ -90,7 +97,7 @@ class CacheMixin:
         explicit.update(rename_deprecated(setting_kwargs))
         self._settings = CacheSettings.from_kwargs(**explicit)
         self.cache: BaseCache = init_backend(
-            cache_name, backend, **_storage_kwargs(backend, serializer, backend_kwargs)
+            cache_name, backend, **storage_arguments(backend, serializer, backend_kwargs)
         )
         self.autoclose = autoclose
         self._disable_token = object()
@@ -174,10 +181,22 @@ class CacheMixin:
         )
         token = request_options.set(options)
         try:
-            early = self._early_lookup(user_request, options, verify)
+            inputs = early_inputs(
+                self,  # type: ignore[arg-type]  # a mixin: always combined with a Session
+                self._settings,
+                user_request,
+                options.force_refresh or is_disabled(self._disable_token),
+            )
+            early = (
+                None
+                if inputs is None
+                else self._early_lookup(user_request.method, inputs, options, verify)
+            )
             if early is not None and early.servable:
                 return self._serve_early(early, user_request, stream, verify)
             prepared = self.prepare_request(user_request)  # type: ignore[attr-defined]
+            if inputs is not None:
+                PREPARED_URLS.remember(*inputs, prepared.url)
             if early is None:  # the early path did not apply; look up the prepared request
                 early = self._prepared_lookup(prepared, options, self._effective_verify(verify))
                 if early is not None and early.servable:
@@ -194,43 +213,31 @@ class CacheMixin:
             request_options.reset(token)
 
     def _early_lookup(
-        self, user_request: Request, options: RequestOptions, verify: Any
+        self, method: str, inputs: tuple[str, ParamItems], options: RequestOptions, verify: Any
     ) -> Optional[EarlyLookup]:
-        """Look the request up before preparing it, if that is provably the same lookup (see
-        `requests_cache.early_hit`); None where it is not, and the full path decides."""
-        settings = self._settings
-        r = user_request
-        if (
-            settings.cache_control
-            or settings.match_headers
-            or settings.key_fn is not None
-            or r.data
-            or r.files
-            or r.json is not None
-            or r.auth is not None
-            or self.auth is not None  # type: ignore[attr-defined]
-            or any(r.hooks.values())
-            or options.force_refresh
-            or not isinstance(r.url, str)
-            or r.method not in settings.allowable_methods
-            or type(self).prepare_request is not requests.Session.prepare_request  # type: ignore[attr-defined]
-            or is_disabled(self._disable_token)
-        ):
-            return None
-        params = merged_params(self.params, r.params)  # type: ignore[attr-defined]
-        url = None if params is None else prepared_url(r.url, params)
+        """Look the request up before preparing it, if requests already prepared these inputs
+        once; None leaves it to the full path."""
+        url = PREPARED_URLS.get(*inputs)
         if url is None:
             return None
+        settings = self._settings
         verify = self._effective_verify(verify)
-        key = keys.build_key(r.method, url, None, None, settings.ignored_parameters, False, verify)
+        key = keys.build_key(method, url, None, None, settings.ignored_parameters, False, verify)
         probe = PreparedRequest()
-        probe.method, probe.url = r.method, url
+        probe.method, probe.url = method, url
+        return self._look_up(probe, key, options)
+
+    def _look_up(self, request: PreparedRequest, key: str, options: RequestOptions) -> EarlyLookup:
+        """Look up ``key`` and decide, for ``request()`` to serve or to hand over to ``send()``."""
+        settings = self._settings
         sequence = in_flight_for(self.cache).sequence
-        cached = lookup_variant(self.cache, key, probe, settings)
+        cached = lookup_variant(self.cache, key, request, settings)
         decision = policy.decide(
-            request_facts(probe), stored_facts(cached), settings, options, self.clock()
+            request_facts(request), stored_facts(cached), settings, options, self.clock()
         )
-        logger.debug('%s %s [%s]: %s', r.method, LogUrl(probe, settings), key, decision.reason)
+        logger.debug(
+            '%s %s [%s]: %s', request.method, LogUrl(request, settings), key, decision.reason
+        )
         return EarlyLookup(key, cached, decision, sequence)
 
     def _serve_early(
@@ -275,16 +282,7 @@ class CacheMixin:
             return None
         if settings.cache_control and is_conditional(request.headers):
             return None  # the caller's own validators: the full path may answer 304
-        key = self._create_key(request, settings, verify)
-        sequence = in_flight_for(self.cache).sequence
-        cached = lookup_variant(self.cache, key, request, settings)
-        decision = policy.decide(
-            request_facts(request), stored_facts(cached), settings, options, self.clock()
-        )
-        logger.debug(
-            '%s %s [%s]: %s', request.method, LogUrl(request, settings), key, decision.reason
-        )
-        return EarlyLookup(key, cached, decision, sequence)
+        return self._look_up(request, self._create_key(request, settings, verify), options)
 
     # --- the data flow ------------------------------------------------------------------------
     def send(self, request: PreparedRequest, **kwargs: Any) -> Response:
@@ -327,7 +325,7 @@ class CacheMixin:
             if decision.refresh:
                 self._refresh_in_background(request, key, cached, kwargs)  # type: ignore[arg-type]
             if own_validators and not_modified_for(request.headers, cached.raw.headers.items()):  # type: ignore[union-attr]
-                return self._serve(_not_modified(cached), request, settings, **kwargs)  # type: ignore[arg-type]
+                return self._serve(not_modified_answer(cached), request, settings, **kwargs)  # type: ignore[arg-type]
             return self._serve(cached, request, settings, **kwargs)  # type: ignore[arg-type]
         if isinstance(decision, policy.NotCached):
             self._count('misses')
@@ -621,37 +619,18 @@ class CacheMixin:
         options: RequestOptions,
         request_time: Any,
     ) -> CachedResponse:
-        now = self.clock()
-        headers = policy.freshen_headers(cached.raw.headers.items(), not_modified.headers)
-        store = policy.may_store(
+        freshened, reason = freshen(
+            cached,
+            not_modified,
             request_facts(request),
-            cached.status_code,
-            headers,
             settings,
             options,
-            now,
             request_time,
+            self.clock(),
         )
-        expires = store.expires if isinstance(store, policy.Store) else now
         logger.debug(
-            '%s %s: 304 Not Modified; %s', request.method, LogUrl(request, settings), store.reason
+            '%s %s: 304 Not Modified; %s', request.method, LogUrl(request, settings), reason
         )
-        freshened = CachedResponse.build(
-            url=cached.url,
-            status_code=cached.status_code,
-            reason=cached.reason,
-            headers=headers,
-            body=cached.content,
-            encoding=cached.encoding,
-            elapsed=not_modified.elapsed.total_seconds(),
-            request=cached.request,  # type: ignore[arg-type]
-            history=cached.history,  # type: ignore[arg-type]
-            created_at=now,
-            request_time=request_time,
-            expires=expires,
-            cache_key=cached.cache_key,
-        )
-        freshened.revalidated = True
         self._count('revalidations')
         return freshened
 
@@ -781,53 +760,10 @@ class CachedSession(CacheMixin, requests.Session):  # type: ignore[misc]  # requ
         always_revalidate: Revalidate stored responses with validators before every use.
         read_only: Never write to the cache.
         autoclose: Close the cache when the session is closed.
-        kwargs: More settings (``stale_while_revalidate``) and backend arguments.
+        kwargs: More settings (``stale_while_revalidate``; ``coalesce_timeout``, seconds an
+            identical request in flight is waited for, 0 for never) and backend arguments.
 
     Raises:
         UnknownSettingError: A keyword argument nothing accepts (a `TypeError`).
         ConfigurationError: A setting with a value that is not allowed (a `ValueError`).
     """
-
-
-def _not_modified(cached: CachedResponse) -> CachedResponse:
-    """A 304 answer from the cache to the caller's own conditional request (RFC 9111 §4.3.2)."""
-    body_headers = {'content-length', 'content-encoding', 'content-type', 'transfer-encoding'}
-    return CachedResponse.build(
-        url=cached.url,
-        status_code=304,
-        reason='Not Modified',
-        headers=[(n, v) for n, v in cached.raw.headers.items() if n.lower() not in body_headers],
-        body=b'',
-        created_at=cached.created_at,
-        request_time=cached.request_time,
-        expires=cached.expires,
-        cache_key=cached.cache_key,
-    )
-
-
-def _storage_kwargs(
-    backend: Union[str, BaseCache, None], serializer: Any, backend_kwargs: dict[str, Any]
-) -> dict[str, Any]:
-    """Backend arguments, with ``serializer``, ``secret_key`` and ``strict`` folded in.
-
-    ``secret_key`` signs every blob and ``strict=True`` makes unreadable entries (and, on
-    network backends, unreachable servers) raise `StorageError` instead of being misses.
-    """
-    secret_key = backend_kwargs.pop('secret_key', None)
-    strict = backend_kwargs.pop('strict', False)
-    if isinstance(backend, BaseCache):
-        if serializer is not None or secret_key is not None or strict:
-            raise ConfigurationError(
-                'serializer, secret_key and strict apply only with a backend name; '
-                'configure the backend instance instead'
-            )
-        return backend_kwargs
-    name = backend or 'sqlite'
-    warn_if_unsafe(serializer, name, secret_key)
-    if secret_key is not None or strict:
-        serializer = init_serializer(serializer, secret_key=secret_key, strict=strict)
-    if serializer is not None:
-        backend_kwargs['serializer'] = serializer
-    if strict and 'strict' in backend_class(name).accepted_kwargs():
-        backend_kwargs['strict'] = True
-    return backend_kwargs

@@ -6,6 +6,8 @@ import importlib
 from typing import Any, Union
 
 from ..errors import ConfigurationError
+from ..serializers import init_serializer
+from ..serializers.signing import warn_if_unsafe
 from .base import BaseCache, BaseStorage, DictStorage
 from .memory import MemoryCache
 from .sqlite import SQLiteCache
@@ -19,6 +21,7 @@ __all__ = [
     'SQLiteCache',
     'backend_class',
     'init_backend',
+    'storage_arguments',
 ]
 
 #: Backend name -> "module:class". Modules with optional dependencies load on first use.
@@ -71,3 +74,31 @@ def init_backend(
         )
     cls = backend_class(backend or 'sqlite')
     return cls(cache_name, **kwargs)
+
+
+def storage_arguments(
+    backend: Union[str, BaseCache, None], serializer: Any, backend_kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    """Backend arguments, with ``serializer``, ``secret_key`` and ``strict`` folded in.
+
+    ``secret_key`` signs every blob and ``strict=True`` makes unreadable entries (and, on
+    network backends, unreachable servers) raise `StorageError` instead of being misses.
+    """
+    secret_key = backend_kwargs.pop('secret_key', None)
+    strict = backend_kwargs.pop('strict', False)
+    if isinstance(backend, BaseCache):
+        if serializer is not None or secret_key is not None or strict:
+            raise ConfigurationError(
+                'serializer, secret_key and strict apply only with a backend name; '
+                'configure the backend instance instead'
+            )
+        return backend_kwargs
+    name = backend or 'sqlite'
+    warn_if_unsafe(serializer, name, secret_key)
+    if secret_key is not None or strict:
+        serializer = init_serializer(serializer, secret_key=secret_key, strict=strict)
+    if serializer is not None:
+        backend_kwargs['serializer'] = serializer
+    if strict and 'strict' in backend_class(name).accepted_kwargs():
+        backend_kwargs['strict'] = True
+    return backend_kwargs

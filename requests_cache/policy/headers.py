@@ -25,15 +25,15 @@ HOP_BY_HOP = frozenset(
 
 def storable_headers(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     """Drop hop-by-hop headers and the headers a ``Connection`` header names."""
-    pairs = list(pairs)
+    lowered = [(name.lower(), name, value) for name, value in pairs]
     named = {
         token.strip().lower()
-        for name, value in pairs
-        if name.lower() == 'connection'
+        for lower, _, value in lowered
+        if lower == 'connection'
         for token in value.split(',')
     }
-    dropped = HOP_BY_HOP | named
-    return [(name, value) for name, value in pairs if name.lower() not in dropped]
+    dropped = HOP_BY_HOP | named if named else HOP_BY_HOP
+    return [(name, value) for lower, name, value in lowered if lower not in dropped]
 
 
 def with_age(pairs: Iterable[tuple[str, str]], age: timedelta) -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from requests_cache import CachedSession
-from requests_cache.early_hit import merged_params, prepared_url
+from requests_cache.early_hit import merged_params
 from requests_cache.keys import create_key
 
 
@@ -120,8 +120,10 @@ def test_an_early_miss_is_looked_up_once(tmp_path, origin, monkeypatch):
     reads = []
     real_get = session.cache.get_response
     monkeypatch.setattr(session.cache, 'get_response', lambda *a: reads.append(a) or real_get(*a))
-    session.get(origin.url('/early/miss'))
-    assert len(reads) == 1
+    session.get(origin.url('/early/miss'))  # the full path: requests prepares it first
+    session.cache.clear()
+    session.get(origin.url('/early/miss'))  # now a known URL: the early path's lookup is reused
+    assert len(reads) == 2
 
 
 def test_request_is_prepared_only_when_read(tmp_path, origin, monkeypatch):
@@ -143,8 +145,8 @@ def test_request_is_prepared_only_when_read(tmp_path, origin, monkeypatch):
 
 
 _names = st.text(st.characters(codec='utf-8', exclude_characters='\x00'), min_size=1, max_size=8)
-_scalars = st.one_of(_names, st.integers(-5, 5), st.none())
-_values = st.one_of(_scalars, st.lists(_names, max_size=3))
+_scalars = st.one_of(_names, st.integers(-5, 5), st.floats(-2, 2), st.booleans(), st.none())
+_values = st.one_of(_scalars, st.lists(st.one_of(_names, st.integers(0, 3)), max_size=3))
 _param_dicts = st.dictionaries(_names, _values, max_size=4)
 _paths = st.text(st.characters(codec='utf-8', exclude_characters='\x00#'), max_size=12)
 _hosts = st.sampled_from(['127.0.0.1', 'example.com', 'bücher.example', 'EXAMPLE.com:8080'])
@@ -152,18 +154,43 @@ _hosts = st.sampled_from(['127.0.0.1', 'example.com', 'bücher.example', 'EXAMPL
 
 @settings(max_examples=300, deadline=None)
 @given(host=_hosts, path=_paths, query=_param_dicts, session_params=_param_dicts)
-def test_early_url_and_key_equal_the_prepared_ones(host, path, query, session_params):
-    """For any URL and params, the early path's URL and key equal those of a prepared request."""
+def test_the_remembered_inputs_decide_the_prepared_url(host, path, query, session_params):
+    """Any two calls with the same URL and merged parameters get the same prepared URL from
+    requests, so remembering it under those inputs is exact."""
     session = requests.Session()
     session.params = session_params
     url = f'http://{host}/{path}'
+    inputs = merged_params(session_params, query)
+    assert inputs is not None
+    other = requests.Session()  # the same merged parameters, arrived at another way
     try:
-        prepared = session.prepare_request(requests.Request('GET', url, params=query))
+        prepared = session.prepare_request(requests.Request('GET', url, params=query)).url
     except (requests.exceptions.InvalidURL, UnicodeError):
-        assert prepared_url(url, merged_params(session_params, query)) is None
         return
-    early_url = prepared_url(url, merged_params(session_params, query))
-    assert early_url == prepared.url
-    early_request = requests.PreparedRequest()
-    early_request.prepare(method='GET', url=early_url)
-    assert create_key(early_request) == create_key(prepared)
+    assert merged_params({}, dict(inputs)) == inputs
+    assert other.prepare_request(requests.Request('GET', url, params=dict(inputs))).url == prepared
+
+
+def test_equal_but_different_values_are_remembered_apart(origin):
+    """1, 1.0 and True are equal as dict keys but encode differently: each gets its own URL."""
+    session = CachedSession(backend='memory')
+    url = origin.url('/early/typed')
+    for value, query in ((1, 'n=1'), (1.0, 'n=1.0'), (True, 'n=True')):
+        session.get(url, params={'n': value})
+        response = session.get(url, params={'n': value})
+        assert response.from_cache and response.request.url.endswith(query)
+    assert [seen.path for seen in origin.seen] == [
+        '/early/typed?n=1',
+        '/early/typed?n=1.0',
+        '/early/typed?n=True',
+    ]
+
+
+def test_early_keys_equal_the_prepared_ones(origin):
+    """An early hit carries the same cache key as the response the full path stored."""
+    session = CachedSession(backend='memory')
+    url = origin.url('/early/key')
+    stored = session.get(url, params={'b': '2', 'a': '1'})
+    early = session.get(url, params={'b': '2', 'a': '1'})
+    prepared = session.prepare_request(requests.Request('GET', url, params={'b': '2', 'a': '1'}))
+    assert early.from_cache and early.cache_key == stored.cache_key == create_key(prepared)
