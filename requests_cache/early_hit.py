@@ -202,6 +202,8 @@ class PreparedUrls:
         """Record what requests prepared for these inputs."""
         if not prepared:
             return
+        if prepared == url:
+            prepared = url  # one string object for both, not two equal copies
         with self._lock:
             self._urls[(url, params)] = prepared
             if len(self._urls) > self.size:

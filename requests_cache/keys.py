@@ -156,7 +156,9 @@ def normalize_url(url: str, ignored_parameters: frozenset[str] = frozenset()) ->
     normalized = url if already_normal(url) else (url_normalize(url) or url)
     scheme, netloc, path, query, _fragment = urlsplit(normalized)
     pairs = [p for p in query.split('&') if p and _param_name(p) not in ignored_parameters]
-    return urlunsplit((scheme, netloc, path, '&'.join(sorted(pairs)), ''))
+    result = urlunsplit((scheme, netloc, path, '&'.join(sorted(pairs)), ''))
+    # The same string object when nothing changed: the memo then holds one copy, not two.
+    return url if result == url else result
 
 
 def redact_url(url: str, ignored_parameters: Iterable[str]) -> str:

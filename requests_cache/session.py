@@ -180,6 +180,7 @@ class CacheMixin:
             hooks=hooks,
         )
         token = request_options.set(options)
+        checked = self._effective_verify(verify)  # what decides the key: its truth value
         try:
             inputs = early_inputs(
                 self,  # type: ignore[arg-type]  # a mixin: always combined with a Session
@@ -190,17 +191,17 @@ class CacheMixin:
             early = (
                 None
                 if inputs is None
-                else self._early_lookup(user_request.method, inputs, options, verify)
+                else self._early_lookup(user_request.method, inputs, options, checked)
             )
             if early is not None and early.servable:
-                return self._serve_early(early, user_request, stream, verify)
+                return self._serve_early(early, user_request, stream, checked)
             prepared = self.prepare_request(user_request)  # type: ignore[attr-defined]
             if inputs is not None:
                 PREPARED_URLS.remember(*inputs, prepared.url)
             if early is None:  # the early path did not apply; look up the prepared request
-                early = self._prepared_lookup(prepared, options, self._effective_verify(verify))
+                early = self._prepared_lookup(prepared, options, checked)
                 if early is not None and early.servable:
-                    return self._serve_looked_up(early, prepared, stream, verify)
+                    return self._serve_looked_up(early, prepared, stream, checked)
             send_kwargs = {'timeout': timeout, 'allow_redirects': allow_redirects}
             send_kwargs.update(
                 self.merge_environment_settings(  # type: ignore[attr-defined]
@@ -221,7 +222,6 @@ class CacheMixin:
         if url is None:
             return None
         settings = self._settings
-        verify = self._effective_verify(verify)
         key = keys.build_key(method, url, None, None, settings.ignored_parameters, False, verify)
         probe = PreparedRequest()
         probe.method, probe.url = method, url
@@ -253,7 +253,7 @@ class CacheMixin:
             self.hooks,  # type: ignore[attr-defined]
             cached,
             stream=stream,
-            verify=self._effective_verify(verify),
+            verify=verify,
         )
 
     def _serve_looked_up(
@@ -262,7 +262,6 @@ class CacheMixin:
         """Serve a fresh hit found for a prepared request, before the environment is read."""
         cached, decision = early.served()
         self._count_served(decision)
-        verify = self._effective_verify(verify)
         return self._serve(cached, prepared, self._settings, stream=stream, verify=verify)
 
     def _effective_verify(self, verify: Any) -> Any:
