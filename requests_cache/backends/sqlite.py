@@ -101,7 +101,10 @@ class SQLiteStorage(BaseStorage):
         self._entries: Optional[int] = None
         self._size = 0
         self._writes_since_sync = 0
-        connections.add_schema(lambda connection: _create_table(connection, table_name))
+        connections.add_schema(
+            lambda connection: _create_table(connection, table_name),
+            present=lambda connection: _table_is_current(connection, table_name),
+        )
 
     def __getitem__(self, key: str) -> Any:
         key = sqlite_text(key)
@@ -346,6 +349,12 @@ def _create_table(connection: sqlite3.Connection, table: str) -> None:
         connection.execute(f'ALTER TABLE "{table}" ADD COLUMN accessed REAL')
     connection.execute(f'CREATE INDEX IF NOT EXISTS "{table}_expires" ON "{table}" (expires)')
     connection.execute(f'CREATE INDEX IF NOT EXISTS "{table}_accessed" ON "{table}" (accessed)')
+
+
+def _table_is_current(connection: sqlite3.Connection, table: str) -> bool:
+    # Read-only: PRAGMA table_info takes no write lock. 'accessed' is the newest column.
+    columns = {row[1] for row in connection.execute(f'PRAGMA table_info("{table}")')}
+    return 'accessed' in columns
 
 
 def _usage(connection: sqlite3.Connection, table: str) -> tuple[int, int]:

@@ -49,6 +49,7 @@ logger = logging.getLogger(__name__)
 
 #: Creates one table (and its indexes) on a connection inside a write transaction.
 SchemaStep = Callable[[sqlite3.Connection], None]
+SchemaCheck = Callable[[sqlite3.Connection], bool]
 
 
 class SQLiteConnections:
@@ -190,14 +191,18 @@ class SQLiteConnections:
         with contextlib.suppress(sqlite3.Error):
             connection.close()
 
-    def add_schema(self, step: SchemaStep) -> None:
+    def add_schema(self, step: SchemaStep, present: Optional[SchemaCheck] = None) -> None:
         """Create a table now, and in any database that later replaces a corrupt file.
 
         Args:
             step: Creates the table and its indexes on the connection it is given; runs inside
                 a write transaction and must be idempotent (``IF NOT EXISTS``).
+            present: A read-only check that the schema is already there. Opening an existing
+                cache then takes no write lock, so it works while another process holds it.
         """
         self._schema.append(step)
+        if present is not None and self._schema_present(present):
+            return
         for attempt in (1, 2):
             try:
                 with self.write() as connection:
@@ -208,6 +213,13 @@ class SQLiteConnections:
                 stale = getattr(self._local, 'generation', None) != self._generation
                 if attempt == 2 or not stale:
                     raise
+
+    def _schema_present(self, present: SchemaCheck) -> bool:
+        try:
+            with translate_errors('sqlite', sqlite3.Error):
+                return present(self.get())
+        except StorageError:
+            return False  # unreadable (corrupt, or a brand-new file): create it the usual way
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -234,20 +246,28 @@ class SQLiteConnections:
         deadline = time.monotonic() + self.write_timeout
         delay = 0.001
         recovered = False
-        while True:
-            connection = self._current()
-            try:
-                with translate_errors('sqlite', sqlite3.Error):
-                    connection.execute('BEGIN IMMEDIATE')
-                return connection
-            except StorageError as exc:
-                if _is_busy(exc.__cause__) and time.monotonic() + delay <= deadline:
-                    time.sleep(delay)  # back off: another connection holds the write lock
-                    delay = min(delay * 2, 0.05)
-                elif not recovered and self._recover(exc, self._local.identity):
-                    recovered = True
-                else:
-                    raise
+        shortened: Optional[sqlite3.Connection] = None
+        try:
+            while True:
+                connection = self._current()
+                try:
+                    with translate_errors('sqlite', sqlite3.Error):
+                        connection.execute('BEGIN IMMEDIATE')
+                    return connection
+                except StorageError as exc:
+                    if _is_busy(exc.__cause__) and time.monotonic() + delay <= deadline:
+                        time.sleep(delay)  # back off: another connection holds the write lock
+                        delay = min(delay * 2, 0.05)
+                        # SQLite's own wait in the next attempt must end by the deadline too.
+                        _set_busy_wait(connection, deadline - time.monotonic())
+                        shortened = connection
+                    elif not recovered and self._recover(exc, self._local.identity):
+                        recovered = True
+                    else:
+                        raise
+        finally:
+            if shortened is not None:
+                _set_busy_wait(shortened, min(self.busy_timeout, self.write_timeout))
 
     def _current(self) -> sqlite3.Connection:
         """`get`, reopening first if another process replaced the file: a write to the
@@ -342,3 +362,9 @@ def make_private_dirs(directory: Path) -> None:
     for level in reversed(missing):
         with contextlib.suppress(FileExistsError):  # another process made it meanwhile
             level.mkdir(mode=0o700)
+
+
+def _set_busy_wait(connection: sqlite3.Connection, seconds: float) -> None:
+    """How long SQLite's busy handler waits for a lock on this connection (at least 1 ms)."""
+    with contextlib.suppress(sqlite3.Error):  # a closed or replaced connection: nothing to do
+        connection.execute(f'PRAGMA busy_timeout = {max(1, int(seconds * 1000))}')

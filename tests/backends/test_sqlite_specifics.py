@@ -456,6 +456,42 @@ def test_write_timeout_caps_sqlite_busy_wait(tmp_path):
     cache.close()
 
 
+def test_retries_never_wait_past_write_timeout(tmp_path):
+    """With busy_timeout shorter than write_timeout, the retry's own SQLite wait is cut to the
+    time left: the write gives up at write_timeout, not at a multiple of busy_timeout."""
+    cache = SQLiteCache(tmp_path / 'c', busy_timeout=0.6, write_timeout=1.0)
+    blocker = sqlite3.connect(str(cache.db_path), isolation_level=None)
+    blocker.execute('BEGIN IMMEDIATE')
+    start = time.monotonic()
+    try:
+        with pytest.raises(StorageError, match='locked'):
+            cache.responses['k'] = b'v'
+    finally:
+        blocker.execute('ROLLBACK')
+        blocker.close()
+    assert 0.9 <= time.monotonic() - start < 1.15  # two full busy waits would take 1.2 s
+    cache.responses['k'] = b'v'  # the connection's normal busy wait is back
+    assert cache.responses['k'] == b'v'
+    cache.close()
+
+
+def test_opening_an_existing_cache_takes_no_write_lock(tmp_path):
+    """A cache whose tables exist opens and reads at once while another connection holds the
+    write lock (opening used to create its tables in a write transaction, and wait or fail)."""
+    SQLiteCache(tmp_path / 'c').close()
+    blocker = sqlite3.connect(str(tmp_path / 'c.sqlite'), isolation_level=None)
+    blocker.execute('BEGIN IMMEDIATE')
+    start = time.monotonic()
+    try:
+        cache = SQLiteCache(tmp_path / 'c', write_timeout=5)
+        assert cache.get_response('missing') is None
+    finally:
+        blocker.execute('ROLLBACK')
+        blocker.close()
+    assert time.monotonic() - start < 1.0
+    cache.close()
+
+
 def test_deleted_file_is_recreated_private_at_the_next_write(tmp_path):
     """A cache file deleted while open is created again (0600, with its tables) at the next
     write, which is stored in it."""

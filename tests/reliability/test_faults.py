@@ -197,6 +197,10 @@ def test_redis_restart_mid_run(origin, make_session, reliability_redis, figures)
     assert failures == []
     assert up_hits == len(urls)
     assert back_hits > 0
+    # Bounded added latency: a refused connection fails fast and the breaker then skips Redis,
+    # so no request waits for the client's 2 s socket timeout.
+    assert max(down_latencies) < 1000
+    assert session.cache.breaker.skipped > 0
 
 
 # --- corrupt entries ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import requests_cache
+from requests_cache.serializers import init_serializer
 
 LOCAL_FILE_BACKENDS = ['sqlite', 'filesystem']
 
@@ -152,3 +153,51 @@ def test_secrets_never_reach_storage(backend, origin, tmp_path, figures):
     )
     assert stored == len(CANARIES)
     assert leaked == []
+
+
+def _tampered(blob: bytes, how: str) -> bytes:
+    """``blob`` changed in one of the ways an attacker with write access to storage might."""
+    middle = len(blob) // 2
+    return {
+        'flipped_body_byte': blob[:-1] + bytes([blob[-1] ^ 1]),
+        'flipped_middle_byte': blob[:middle] + bytes([blob[middle] ^ 0x80]) + blob[middle + 1 :],
+        'truncated': blob[:-10],
+        'extended': blob + b'extra',
+    }[how]
+
+
+@pytest.mark.parametrize('backend', ['memory', 'sqlite', 'filesystem', 'redis'])
+def test_tampered_signed_entries_are_never_served(backend, origin, make_session, figures):
+    """Signed entries changed in storage, or signed with another key, are misses: never
+    served, never an exception, and the right body comes from the origin instead."""
+    ways = ['flipped_body_byte', 'flipped_middle_byte', 'truncated', 'extended', 'other_key']
+    session = make_session(backend, secret_key='the right key')
+    paths = {how: f'/tamper/{backend}/{how}' for how in ways}
+    for path in paths.values():
+        session.get(origin.url(path))
+    forger = init_serializer(None, secret_key='a forged key')
+    for how, path in paths.items():
+        stored = session.get(origin.url(path))
+        key = stored.cache_key
+        if how == 'other_key':  # a well-formed entry, signed with a key the session lacks
+            session.cache.responses[key] = forger.dumps(stored, key)
+        else:
+            session.cache.responses[key] = _tampered(session.cache.responses[key], how)
+    accepted, exceptions, wrong = 0, [], 0
+    for path in paths.values():
+        try:
+            response = session.get(origin.url(path))
+        except Exception as exc:
+            exceptions.append(repr(exc))
+            continue
+        accepted += bool(response.from_cache)
+        wrong += response.content != f'body of {path}'.encode()
+    figures.record(
+        f'security_tampered_{backend}',
+        tampered=len(ways),
+        accepted=accepted,
+        exceptions=len(exceptions),
+        wrong_bodies=wrong,
+    )
+    assert (accepted, exceptions, wrong) == (0, [], 0)
+    assert origin.count() == 2 * len(ways)  # each stored once, then fetched again
