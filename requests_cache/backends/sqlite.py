@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from itertools import chain
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 from ..errors import ConfigurationError, StorageError
 from ..serializers import SerializerPipeline
@@ -122,6 +122,18 @@ class SQLiteStorage(BaseStorage):
         value = sqlite_text(value) if isinstance(value, str) else value
         expires_at = expires.timestamp() if expires else None
         size = blob_size(value)
+
+        def insert(connection: sqlite3.Connection) -> None:
+            connection.execute(
+                f'INSERT OR REPLACE INTO "{self.table_name}" '
+                '(key, value, expires, size, accessed) VALUES (?, ?, ?, ?, ?)',
+                (key, value, expires_at, size, self.clock()),
+            )
+
+        self._write_row(key, size, insert)
+
+    def _write_row(self, key: str, size: int, insert: Callable[[sqlite3.Connection], None]) -> None:
+        """Run ``insert`` in one write transaction with the size bookkeeping and eviction."""
         victims: list[str] = []
         if self.access_log is not None:
             self.access_log.forget([key])  # this write is more recent than any pending read
@@ -129,11 +141,7 @@ class SQLiteStorage(BaseStorage):
             with self.connections.write() as connection:
                 if self.limits.bounded:
                     self._count_replaced(connection, key)
-                connection.execute(
-                    f'INSERT OR REPLACE INTO "{self.table_name}" '
-                    '(key, value, expires, size, accessed) VALUES (?, ?, ?, ?, ?)',
-                    (key, value, expires_at, size, self.clock()),
-                )
+                insert(connection)
                 if self.limits.bounded:
                     # Inside the write transaction, so writers in every thread see one total
                     # and the last write to finish leaves the table within its limits.
@@ -162,26 +170,16 @@ class SQLiteStorage(BaseStorage):
         key = sqlite_text(key)
         expires_at = expires.timestamp() if expires else None
         size = len(blob)
-        victims: list[str] = []
-        if self.access_log is not None:
-            self.access_log.forget([key])  # this write is more recent than any pending read
-        try:
-            with self.connections.write() as connection:
-                if self.limits.bounded:
-                    self._count_replaced(connection, key)
-                cursor = connection.execute(
-                    f'INSERT OR REPLACE INTO "{self.table_name}" '
-                    '(key, expires, size, accessed, value) VALUES (?, ?, ?, ?, zeroblob(?))',
-                    (key, expires_at, size, self.clock(), size),
-                )
-                _write_blob(connection, self.table_name, cursor.lastrowid, blob)
-                if self.limits.bounded:
-                    victims = self._enforce_limits(connection, size)
-        except BaseException:
-            self._entries = None  # rolled back: the running totals may have drifted
-            raise
-        if victims and self.on_evict:
-            self.on_evict(victims)
+
+        def insert(connection: sqlite3.Connection) -> None:
+            cursor = connection.execute(
+                f'INSERT OR REPLACE INTO "{self.table_name}" '
+                '(key, expires, size, accessed, value) VALUES (?, ?, ?, ?, zeroblob(?))',
+                (key, expires_at, size, self.clock(), size),
+            )
+            _write_blob(connection, self.table_name, cursor.lastrowid, blob)
+
+        self._write_row(key, size, insert)
 
     def _blob_io_works(self) -> bool:
         # SQLite builds each row as one record in memory, and expands a zeroblob into real zeros
