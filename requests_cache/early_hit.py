@@ -28,7 +28,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from requests import Request, Session
+from requests import PreparedRequest, Request, Session
 
 from .models import CachedResponse
 from .policy import CacheSettings, Decision, Serve
@@ -39,6 +39,7 @@ __all__ = [
     'ParamItems',
     'PreparedUrls',
     'early_inputs',
+    'fingerprint',
     'handing_over',
     'merged_params',
     'take_over',
@@ -60,6 +61,13 @@ class EarlyLookup:
     cached: Optional[CachedResponse]
     decision: Decision
     sequence: int
+    #: `fingerprint` of the prepared request the key was built from, when the key depends on
+    #: nothing else (no ``match_headers``, no ``key_fn``); None means ``send()`` checks the key.
+    built_from: Optional[tuple[Any, ...]] = None
+
+    def built_for(self, request: PreparedRequest, verify: Any) -> bool:
+        """True if the key was built from this very request, unchanged since."""
+        return self.built_from is not None and self.built_from == fingerprint(request, verify)
 
     @property
     def servable(self) -> bool:
@@ -91,14 +99,19 @@ def handing_over(lookup: Optional[EarlyLookup]) -> Iterator[None]:
         _handed_over.reset(token)
 
 
-def take_over(key: str) -> Optional[EarlyLookup]:
-    """The lookup handed over for ``key``, once; None if there is none or it was for another key
-    (a subclass that changes the prepared request gets a fresh lookup)."""
+def take_over() -> Optional[EarlyLookup]:
+    """The lookup handed over to this ``send()``, once: a redirect's next ``send()`` looks up for
+    itself."""
     lookup = _handed_over.get()
-    if lookup is None:
-        return None
-    _handed_over.set(None)  # a redirect's second send() must look up for itself
-    return lookup if lookup.key == key else None
+    if lookup is not None:
+        _handed_over.set(None)
+    return lookup
+
+
+def fingerprint(request: PreparedRequest, verify: Any) -> tuple[Any, ...]:
+    """What a key built without headers depends on: the request object and its method, URL and
+    body (by identity), and ``verify``'s truth value."""
+    return (id(request), request.method, request.url, id(request.body), bool(verify))
 
 
 #: Query parameters as hashable ``(name, value)`` pairs, in the order requests encodes them.

@@ -28,6 +28,7 @@ from .early_hit import (
     EarlyLookup,
     ParamItems,
     early_inputs,
+    fingerprint,
     handing_over,
     take_over,
 )
@@ -227,18 +228,36 @@ class CacheMixin:
         probe.method, probe.url = method, url
         return self._look_up(probe, key, options)
 
-    def _look_up(self, request: PreparedRequest, key: str, options: RequestOptions) -> EarlyLookup:
-        """Look up ``key`` and decide, for ``request()`` to serve or to hand over to ``send()``."""
+    def _look_up(
+        self,
+        request: PreparedRequest,
+        key: str,
+        options: RequestOptions,
+        built_from: Optional[tuple[Any, ...]] = None,
+    ) -> EarlyLookup:
+        """Look up ``key`` and decide (the decision logged at DEBUG with its reason)."""
         settings = self._settings
         sequence = in_flight_for(self.cache).sequence
-        cached = lookup_variant(self.cache, key, request, settings)
+        cached = (
+            None if options.force_refresh else lookup_variant(self.cache, key, request, settings)
+        )
         decision = policy.decide(
             request_facts(request), stored_facts(cached), settings, options, self.clock()
         )
         logger.debug(
             '%s %s [%s]: %s', request.method, LogUrl(request, settings), key, decision.reason
         )
-        return EarlyLookup(key, cached, decision, sequence)
+        return EarlyLookup(key, cached, decision, sequence, built_from)
+
+    def _handed_over(
+        self, request: PreparedRequest, settings: CacheSettings, verify: Any
+    ) -> Optional[EarlyLookup]:
+        """The lookup ``request()`` made for this request, if it still applies."""
+        early = take_over()
+        if early is None or early.built_for(request, verify):
+            return early
+        # Built from a bare URL (or the request changed): it applies only if the key agrees.
+        return early if early.key == self._create_key(request, settings, verify) else None
 
     def _serve_early(
         self, early: EarlyLookup, user_request: Request, stream: Any, verify: Any
@@ -281,7 +300,10 @@ class CacheMixin:
             return None
         if settings.cache_control and is_conditional(request.headers):
             return None  # the caller's own validators: the full path may answer 304
-        return self._look_up(request, self._create_key(request, settings, verify), options)
+        key = self._create_key(request, settings, verify)
+        headers_matter = settings.match_headers or settings.key_fn is not None
+        built_from = None if headers_matter else fingerprint(request, verify)
+        return self._look_up(request, key, options, built_from)
 
     # --- the data flow ------------------------------------------------------------------------
     def send(self, request: PreparedRequest, **kwargs: Any) -> Response:
@@ -297,26 +319,12 @@ class CacheMixin:
             logger.debug('%s %s: not cached: %s', request.method, LogUrl(request, settings), bypass)
             return self._send_uncached(request, settings, **kwargs)
 
-        # 1. Build the key
-        key = self._create_key(request, settings, kwargs.get('verify', True))
-        in_flight = in_flight_for(self.cache)
-        # 2. Look up what is stored (request() may have done it already)
-        early = take_over(key)
-        if early is not None:
-            cached, looked_up_at = early.cached, early.sequence
-        else:
-            looked_up_at = in_flight.sequence
-            cached = (
-                None
-                if options.force_refresh
-                else lookup_variant(self.cache, key, request, settings)
-            )
-        # 3. Decide, with no I/O and the time passed in
-        facts = request_facts(request)
-        decision = policy.decide(facts, stored_facts(cached), settings, options, self.clock())
-        logger.debug(
-            '%s %s [%s]: %s', request.method, LogUrl(request, settings), key, decision.reason
+        # 1-3. Build the key, look up what is stored, decide (request() may have done it)
+        verify = kwargs.get('verify', True)
+        lookup = self._handed_over(request, settings, verify) or self._look_up(
+            request, self._create_key(request, settings, verify), options
         )
+        key, cached, decision = lookup.key, lookup.cached, lookup.decision
         # 4. Act on the decision
         own_validators = settings.cache_control and is_conditional(request.headers)
         if isinstance(decision, policy.Serve):
@@ -333,7 +341,7 @@ class CacheMixin:
         if not self._coalesces(settings, options, own_validators):
             return self._ask_origin(request, cached, decision, key, settings, options, **kwargs)
         wait = wait_seconds(settings.coalesce_timeout, kwargs.get('timeout'))
-        with in_flight.lead_or_wait(key, wait, since=looked_up_at) as leading:
+        with in_flight_for(self.cache).lead_or_wait(key, wait, since=lookup.sequence) as leading:
             served = None if leading else self._after_wait(request, key, settings, options, kwargs)
             if served is not None:
                 return served

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from requests_cache import CachedSession
+from requests_cache import keys as keys_module
 from requests_cache.early_hit import merged_params
 from requests_cache.keys import create_key
 
@@ -194,3 +195,32 @@ def test_early_keys_equal_the_prepared_ones(origin):
     early = session.get(url, params={'b': '2', 'a': '1'})
     prepared = session.prepare_request(requests.Request('GET', url, params={'b': '2', 'a': '1'}))
     assert early.from_cache and early.cache_key == stored.cache_key == create_key(prepared)
+
+
+def test_a_miss_builds_its_key_once(origin, monkeypatch):
+    """send() reuses the key request() built for the same unchanged prepared request."""
+    session = CachedSession(backend='memory')
+    built = []
+    real_build = keys_module.build_key
+    monkeypatch.setattr(keys_module, 'build_key', lambda *a: built.append(a[1]) or real_build(*a))
+    session.get(origin.url('/early/one-key'))
+    assert len(built) == 1
+
+
+class RedirectingSession(CachedSession):
+    """A session whose send() points every request somewhere else before sending it."""
+
+    def send(self, request, **kwargs):
+        """Change the URL, then send as usual."""
+        request.url = request.url.replace('/before', '/after')
+        return super().send(request, **kwargs)
+
+
+def test_a_request_changed_after_its_lookup_is_looked_up_again(origin):
+    """A send() override that changes the request gets the lookup and key of what it sends."""
+    plain = CachedSession(backend='memory')
+    plain.get(origin.url('/after'))  # stored under the URL actually sent
+    session = RedirectingSession(backend=plain.cache)
+    response = session.get(origin.url('/before'))
+    assert response.from_cache and response.cache_key == plain.get(origin.url('/after')).cache_key
+    assert origin.count() == 1
