@@ -4,8 +4,25 @@ File names are a SHA-256 of the key, fanned out over 256 subdirectories, so a ke
 part of a path (no traversal, no reserved names like ``CON``, no length limits). Each file holds
 the key itself too, which makes iteration possible and lets a read check it got the right entry.
 
-Writes are atomic: a private temp file in the target directory is written, fsynced and moved
-into place with `os.replace`, so a reader sees the old file or the new one, never a partial one.
+Writes are atomic: a private temp file in the target directory is written and moved into place
+with `os.replace`, so a reader, or the next run after a crash, sees the old file or the new one,
+never a partial one. By default nothing is fsynced, which matches SQLite's WAL with
+``synchronous=NORMAL``: safe when the application crashes, not necessarily on a power loss. With
+``fsync=True`` the file is fsynced before the rename and its directory after it.
+
+Each file checks itself, so a file damaged by a power loss (renamed into place, but empty,
+truncated or with blocks never written) reads as a logged miss instead of a wrong response::
+
+    magic  b'rcf1'            4 bytes: the format; files of other formats are misses
+    kind   b'B', b'S', b'J'   1 byte: bytes, text or JSON document
+    key    length             4 bytes, big-endian
+    value  length             8 bytes, big-endian
+    key                       UTF-8
+    value
+    CRC-32                    4 bytes, big-endian: of everything before it
+
+The lengths come first, so a chunked write knows the whole header up front; the checksum comes
+last, so it is computed while the chunks are written.
 """
 
 from __future__ import annotations
@@ -20,13 +37,14 @@ import struct
 import tempfile
 import threading
 import time
+import zlib
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from itertools import chain
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from ..errors import StorageError
+from ..errors import ConfigurationError, StorageError
 from ..serializers import SerializerPipeline
 from ..serializers.chunks import ChunkedBlob
 from .base import BaseCache, BaseStorage
@@ -40,7 +58,9 @@ logger = logging.getLogger(__name__)
 _TEMP_PREFIX = '.tmp-'
 # A temp file older than this was left by a crashed writer; younger ones may still be in use.
 _STALE_TEMP_SECONDS = 60.0
-_HEADER = struct.Struct('>cI')  # value type, key length
+_MAGIC = b'rcf1'
+_HEADER = struct.Struct('>4scIQ')  # magic, value type, key length, value length
+_TRAILER = struct.Struct('>I')  # CRC-32 of the header, the key and the value
 _BYTES, _TEXT, _JSON = b'B', b'S', b'J'
 # Scan a bounded directory again after this many writes, to notice other processes' writes.
 _RESYNC_EVERY = 256
@@ -59,6 +79,12 @@ class FileStorage(BaseStorage):
         directory: Root directory; created with mode 0700 if missing.
         limits: Bounds to hold by evicting (see `SizeLimits`); the default is unbounded.
         clock: Returns Unix time; a seam for tests.
+        fsync: Make each write durable against a power loss: fsync the file before the rename
+            and its directory after it. Off by default, like SQLite's ``synchronous=NORMAL``.
+
+    Raises:
+        ConfigurationError: ``fsync`` is not a bool.
+        StorageError: The directory cannot be created.
     """
 
     def __init__(
@@ -66,10 +92,14 @@ class FileStorage(BaseStorage):
         directory: Union[str, Path],
         limits: Optional[SizeLimits] = None,
         clock: Clock = time.time,
+        fsync: bool = False,
     ) -> None:
         self.directory = Path(directory)
         self.limits = limits or SizeLimits()
         self.clock = clock
+        self.fsync = _check_fsync(fsync)
+        # Fan-out directories whose entry in the root this process has synced (fsync=True only).
+        self._synced_dirs: set[str] = set()
         # In-memory bookkeeping by file name (the digest), under one lock.
         self._recency: dict[str, float] = {}
         self._expires: dict[str, float] = {}
@@ -77,15 +107,12 @@ class FileStorage(BaseStorage):
         self._size = 0
         self._writes_since_sync = 0
         self._lock = threading.Lock()
-        try:
-            make_private_dirs(self.directory)
-        except OSError as exc:
-            raise StorageError(f'filesystem storage error: {exc}') from exc
+        _make_dirs(self.directory, self.fsync)
         self._remove_stale_temp_files()
 
     def path_for(self, key: str) -> Path:
         """The file that holds (or would hold) ``key``."""
-        digest = hashlib.sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()
+        digest = _digest(key)
         return self.directory / digest[:2] / digest
 
     def paths(self) -> list[Path]:
@@ -108,10 +135,11 @@ class FileStorage(BaseStorage):
     def set(self, key: str, value: Any, expires: Optional[datetime] = None) -> None:
         """Store a value atomically, then evict if a limit is exceeded."""
         path = self.path_for(key)
-        data = _encode(key, value)
+        kind, payload = _payload(value)
+        head = _encode_head(kind, key, len(payload))
         old_size = _file_size(path) if self.limits.bounded else None
-        self._write(path, data)
-        self._after_write(path, len(data), old_size, expires)
+        self._write_chunks(path, _framed(head, (payload,), len(payload)))
+        self._after_write(path, len(head) + len(payload) + _TRAILER.size, old_size, expires)
 
     # --- chunked writes (streamed bodies) ----------------------------------------------------
     def set_chunked(self, key: str, blob: ChunkedBlob, expires: Optional[datetime] = None) -> None:
@@ -119,10 +147,10 @@ class FileStorage(BaseStorage):
         then moved into place, so the blob is never held whole. The file is the one `set` writes.
         """
         path = self.path_for(key)
-        head = _encode_head(_BYTES, key)
+        head = _encode_head(_BYTES, key, len(blob))
         old_size = _file_size(path) if self.limits.bounded else None
-        self._write_chunks(path, chain((head,), blob.chunks()))
-        self._after_write(path, len(head) + len(blob), old_size, expires)
+        self._write_chunks(path, _framed(head, blob.chunks(), len(blob)))
+        self._after_write(path, len(head) + len(blob) + _TRAILER.size, old_size, expires)
 
     # --- end of chunked writes -----------------------------------------------------------------
     def _after_write(
@@ -199,9 +227,6 @@ class FileStorage(BaseStorage):
             with self._lock:
                 self._recency[self.path_for(key).name] = self.clock()
 
-    def _write(self, path: Path, data: bytes) -> None:
-        self._write_chunks(path, (data,))
-
     def _write_chunks(self, path: Path, chunks: Iterable[bytes]) -> None:
         try:
             path.parent.mkdir(mode=0o700, exist_ok=True)
@@ -211,14 +236,26 @@ class FileStorage(BaseStorage):
                 with os.fdopen(fd, 'wb') as file:
                     for chunk in chunks:
                         file.write(chunk)
-                    file.flush()
-                    os.fsync(file.fileno())
+                    if self.fsync:
+                        file.flush()
+                        os.fsync(file.fileno())
                 os.replace(temp_name, path)
             except BaseException:
                 _unlink_quietly(Path(temp_name))
                 raise
+            if self.fsync:
+                self._sync_rename(path.parent)
         except OSError as exc:
             raise StorageError(f'filesystem storage error writing {path}: {exc}') from exc
+
+    def _sync_rename(self, fan_out: Path) -> None:
+        """Make a rename into ``fan_out`` durable: the rename is an entry in that directory."""
+        _fsync_dir(fan_out)
+        # The fan-out directory may be new, or created by a run without fsync: sync its own
+        # entry in the root once per process (at most 256 extra fsyncs).
+        if fan_out.name not in self._synced_dirs:
+            _fsync_dir(self.directory)
+            self._synced_dirs.add(fan_out.name)
 
     def __delitem__(self, key: str) -> None:
         path = self.path_for(key)
@@ -288,28 +325,42 @@ class FileStorage(BaseStorage):
         return f'<FileStorage {self.directory}>'
 
 
-def _encode(key: str, value: Any) -> bytes:
+def _payload(value: Any) -> tuple[bytes, bytes]:
+    """The value type byte and the value as bytes."""
     if isinstance(value, (bytes, bytearray, memoryview)):
-        kind, payload = _BYTES, bytes(value)
-    elif isinstance(value, str):
-        kind, payload = _TEXT, value.encode('utf-8')
-    else:  # documents from a non-binary serializer
-        kind, payload = _JSON, json.dumps(value).encode('utf-8')
-    return _encode_head(kind, key) + payload
+        return _BYTES, bytes(value)
+    if isinstance(value, str):
+        return _TEXT, value.encode('utf-8')
+    # Documents from a non-binary serializer.
+    return _JSON, json.dumps(value).encode('utf-8')
 
 
-def _encode_head(kind: bytes, key: str) -> bytes:
+def _encode_head(kind: bytes, key: str, length: int) -> bytes:
+    """The header and the key, for a value of ``length`` bytes."""
     encoded_key = key.encode('utf-8', 'surrogatepass')
-    return _HEADER.pack(kind, len(encoded_key)) + encoded_key
+    return _HEADER.pack(_MAGIC, kind, len(encoded_key), length) + encoded_key
+
+
+def _framed(head: bytes, chunks: Iterable[bytes], length: int) -> Iterator[bytes]:
+    """The head, the value's chunks, then the trailer: the whole file, a piece at a time."""
+    crc = zlib.crc32(head)
+    yield head
+    written = 0
+    for chunk in chunks:
+        crc = zlib.crc32(chunk, crc)
+        written += len(chunk)
+        yield chunk
+    # The header is already written: a value of another length would make a file that never reads.
+    if written != length:
+        raise StorageError(f'value was {written} bytes, expected {length}')
+    yield _TRAILER.pack(crc)
 
 
 def _decode(data: bytes) -> tuple[str, Any]:
-    kind, key_length = _HEADER.unpack_from(data)
-    start = _HEADER.size + key_length
-    if start > len(data):
-        raise ValueError('truncated header')
-    key = data[_HEADER.size : start].decode('utf-8', 'surrogatepass')
-    payload = data[start:]
+    """The key and the value of a whole file; ValueError if it is damaged or not ours."""
+    kind, key_end, end = _check_frame(data)
+    key = data[_HEADER.size : key_end].decode('utf-8', 'surrogatepass')
+    payload = data[key_end:end]
     if kind == _BYTES:
         return key, payload
     if kind == _TEXT:
@@ -319,17 +370,72 @@ def _decode(data: bytes) -> tuple[str, Any]:
     raise ValueError(f'unknown value type {kind!r}')
 
 
+def _check_frame(data: bytes) -> tuple[bytes, int, int]:
+    """Check the magic, the lengths and the checksum; return the value type, and where the key
+    and the value end."""
+    if len(data) >= len(_MAGIC) and not data.startswith(_MAGIC):
+        # Includes files from before the format had lengths and a checksum: they cannot be checked.
+        raise ValueError(f'not a cache file of format {_MAGIC!r}')
+    if len(data) < _HEADER.size + _TRAILER.size:
+        raise ValueError(f'truncated: {len(data)} bytes')
+    _magic, kind, key_length, value_length = _HEADER.unpack_from(data)
+    key_end = _HEADER.size + key_length
+    end = key_end + value_length
+    if len(data) != end + _TRAILER.size:
+        raise ValueError(f'{len(data)} bytes, the header says {end + _TRAILER.size}')
+    (crc,) = _TRAILER.unpack_from(data, end)
+    if zlib.crc32(memoryview(data)[:end]) != crc:  # a view: checksumming copies nothing
+        raise ValueError('checksum mismatch')
+    return kind, key_end, end
+
+
+def _digest(key: str) -> str:
+    """The file name of ``key``."""
+    return hashlib.sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()
+
+
 def _read_key(path: Path) -> Optional[str]:
-    # Only the header and the key: listing a cache must not read every body.
+    # Only the header and the key: listing a cache must not read every body, so the checksum is
+    # left to reads. The file name is a digest of the key, which checks the key alone.
     try:
         with path.open('rb') as file:
-            _kind, key_length = _HEADER.unpack(file.read(_HEADER.size))
-            encoded = file.read(key_length)
-        if len(encoded) != key_length:
+            magic, _kind, key_length, _length = _HEADER.unpack(file.read(_HEADER.size))
+            encoded = file.read(key_length) if magic == _MAGIC else b''
+        if magic != _MAGIC or len(encoded) != key_length:
             return None
-        return encoded.decode('utf-8', 'surrogatepass')
+        key = encoded.decode('utf-8', 'surrogatepass')
     except (OSError, ValueError, struct.error):  # deleted meanwhile, or not one of ours
         return None
+    return key if _digest(key) == path.name else None
+
+
+def _check_fsync(fsync: object) -> bool:
+    """``fsync`` itself if it is a bool; a truthy 1 or 'no' would hide a mistake."""
+    if not isinstance(fsync, bool):
+        raise ConfigurationError(f'fsync={fsync!r} is not valid; allowed: True or False')
+    return fsync
+
+
+def _make_dirs(directory: Path, fsync: bool) -> None:
+    """Create ``directory`` and missing parents (mode 0700); with ``fsync``, durably."""
+    missing = [d for d in (directory, *directory.parents) if not d.exists()] if fsync else []
+    try:
+        make_private_dirs(directory)
+        for created in reversed(missing):
+            _fsync_dir(created.parent)  # a new directory is an entry in its parent
+    except OSError as exc:
+        raise StorageError(f'filesystem storage error: {exc}') from exc
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Flush a directory's entries (such as a rename into it) to disk."""
+    if os.name == 'nt':  # Windows cannot open a directory as a file; NTFS journals renames
+        return
+    fd = os.open(directory, os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _file_size(path: Path) -> Optional[int]:
@@ -355,13 +461,22 @@ class FileCache(BaseCache):
         max_entries: Evict when more responses than this are stored (None: no limit).
         max_size: Evict when the response files take more bytes than this (None: no limit).
         max_response_size: Do not store a response whose blob is larger than this many bytes.
+        fsync: Make each write durable against a power loss, at the cost of two fsyncs per
+            write (see `FileStorage`). The default survives a crash of the application.
 
     Raises:
-        ConfigurationError: A limit is not None or a non-negative int.
+        ConfigurationError: A limit is not None or a non-negative int, or ``fsync`` is not a bool.
         StorageError: The directory cannot be created.
     """
 
-    backend_kwargs = ('use_temp', 'use_cache_dir', 'max_entries', 'max_size', 'max_response_size')
+    backend_kwargs = (
+        'use_temp',
+        'use_cache_dir',
+        'max_entries',
+        'max_size',
+        'max_response_size',
+        'fsync',
+    )
 
     def __init__(
         self,
@@ -372,19 +487,18 @@ class FileCache(BaseCache):
         max_entries: Optional[int] = None,
         max_size: Optional[int] = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        fsync: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(str(cache_name), serializer, **kwargs)
         limits = SizeLimits.create(max_entries, max_size)
+        _check_fsync(fsync)  # before any directory is created
         self.cache_dir = cache_path(cache_name, use_temp, use_cache_dir)
-        try:
-            # Created here, not as a parent of the storages, so it gets mode 0700 too.
-            make_private_dirs(self.cache_dir)
-        except OSError as exc:
-            raise StorageError(f'filesystem storage error: {exc}') from exc
-        self.responses: FileStorage = FileStorage(self.cache_dir / 'responses', limits)
-        self.redirects: FileStorage = FileStorage(self.cache_dir / 'redirects')
-        self.meta: FileStorage = FileStorage(self.cache_dir / 'meta')
+        # Created here, not as a parent of the storages, so it gets mode 0700 too.
+        _make_dirs(self.cache_dir, fsync)
+        self.responses: FileStorage = FileStorage(self.cache_dir / 'responses', limits, fsync=fsync)
+        self.redirects: FileStorage = FileStorage(self.cache_dir / 'redirects', fsync=fsync)
+        self.meta: FileStorage = FileStorage(self.cache_dir / 'meta', fsync=fsync)
         self._configure_limits(max_response_size)
 
     def paths(self) -> list[Path]:

@@ -123,6 +123,9 @@ def make_session(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Ses
             session = requests_cache.CachedSession(
                 'rc-reliability', backend='redis', connection=connection, **kwargs
             )
+            # Close it before the client is torn down (set up later, so torn down first):
+            # closing writes statistics, which would otherwise reopen a socket nobody closes.
+            request.node.addfinalizer(session.close)
         elif backend == 'memory':
             session = requests_cache.CachedSession('memory', backend='memory', **kwargs)
         else:
