@@ -20,7 +20,7 @@ from requests.hooks import dispatch_hook
 
 from . import keys, policy
 from .backends import BaseCache, init_backend, storage_arguments
-from .cache_ops import invalidate, lookup_variant, save_variants
+from .cache_ops import invalidate, lookup_variant
 from .coalesce import in_flight_for, wait_seconds
 from .context import disabled_for, is_disabled, request_options
 from .early_hit import (
@@ -33,21 +33,19 @@ from .early_hit import (
     take_over,
 )
 from .errors import ConfigurationError
+from .exchange import OriginExchange
 from .facts import LogUrl, gateway_timeout, request_facts, stored_facts
 from .models import CachedResponse, add_cache_attributes, utcnow
-from .models.snapshot import snapshot_response
 from .policy import CacheSettings, RequestOptions
 from .policy.expiration import ExpireAfterInput, UrlPattern
 from .policy.freshness import current_age
 from .policy.settings import DEFAULT_IGNORED_PARAMETERS, rename_deprecated, split_kwargs
 from .policy.validation import is_conditional, not_modified_for
 from .refresh import BackgroundRefresher
-from .revalidation import freshen, not_modified_answer
+from .revalidation import not_modified_answer
 from .serializers import SerializerPipeline
-from .serializers.chunks import ChunkedBlob, attach_body
 from .settings_view import SettingsView
 from .stats import CacheStats
-from .streaming import TeeRaw
 
 __all__ = ['CacheMixin', 'CachedSession']
 
@@ -357,11 +355,11 @@ class CacheMixin:
         options: RequestOptions,
         **kwargs: Any,
     ) -> Response:
-        if isinstance(decision, policy.Revalidate) and not (
-            settings.cache_control and is_conditional(request.headers)
-        ):
-            return self._revalidate(request, cached, decision, key, settings, options, **kwargs)  # type: ignore[arg-type]
-        return self._fetch(request, cached, key, settings, options, **kwargs)
+        exchange = OriginExchange(self, request, key, settings, options, kwargs)
+        own_validators = settings.cache_control and is_conditional(request.headers)
+        if isinstance(decision, policy.Revalidate) and cached is not None and not own_validators:
+            return exchange.revalidate(cached, decision)
+        return exchange.fetch(cached)
 
     def _coalesces(
         self, settings: CacheSettings, options: RequestOptions, own_validators: bool
@@ -504,211 +502,6 @@ class CacheMixin:
         response = self._network_send(request, settings, **kwargs)
         add_cache_attributes(response)
         return response
-
-    def _fetch(
-        self,
-        request: PreparedRequest,
-        cached: Optional[CachedResponse],
-        key: str,
-        settings: CacheSettings,
-        options: RequestOptions,
-        **kwargs: Any,
-    ) -> Response:
-        self._count('misses')
-        request_time = self.clock()
-        try:
-            response = self._network_send(request, settings, **kwargs)
-        except requests.RequestException as exc:
-            stale = self._stale_on_error(cached, settings, request, f'{type(exc).__name__}')
-            if stale is None:
-                raise
-            return self._serve(stale, request, settings, **kwargs)
-        if response.status_code >= 500:
-            stale = self._stale_on_error(
-                cached, settings, request, f'status {response.status_code}'
-            )
-            if stale is not None:
-                return self._serve(stale, request, settings, **kwargs)
-        self._store(request, response, key, settings, options, request_time, kwargs)
-        if settings.cache_control and request.method == 'HEAD' and response.status_code == 200:
-            self._update_get_from_head(request, response, settings, options, request_time, kwargs)
-        return response
-
-    def _update_get_from_head(
-        self,
-        request: PreparedRequest,
-        head: Response,
-        settings: CacheSettings,
-        options: RequestOptions,
-        request_time: Any,
-        send_kwargs: Mapping[str, Any],
-    ) -> None:
-        """Let a HEAD response freshen the stored GET of the same URL (RFC 9111 §4.3.5)."""
-        get_request = request.copy()
-        get_request.method = 'GET'
-        get_key = self._create_key(get_request, settings, send_kwargs.get('verify', True))
-        stored = self.cache.get_response(get_key)
-        if stored is None:
-            return
-        if not policy.validators_match(stored.raw.headers.items(), head.headers):
-            logger.debug(
-                'HEAD %s: the stored GET has changed; dropping it', LogUrl(request, settings)
-            )
-            self.cache.delete(get_key)
-            return
-        freshened = self._freshen(stored, head, get_request, settings, options, request_time)
-        self.cache.save_response(freshened, get_key)
-
-    def _stale_on_error(
-        self,
-        cached: Optional[CachedResponse],
-        settings: CacheSettings,
-        request: PreparedRequest,
-        error: str,
-    ) -> Optional[CachedResponse]:
-        decision = policy.may_serve_stale_on_error(
-            stored_facts(cached), settings, self.clock(), request_facts(request)
-        )
-        if decision is None:
-            return None
-        logger.debug(
-            '%s %s: %s (%s)', request.method, LogUrl(request, settings), decision.reason, error
-        )
-        self._count_served(decision)
-        return cached
-
-    def _revalidate(
-        self,
-        request: PreparedRequest,
-        cached: CachedResponse,
-        decision: policy.Revalidate,
-        key: str,
-        settings: CacheSettings,
-        options: RequestOptions,
-        **kwargs: Any,
-    ) -> Response:
-        conditional = request.copy()
-        conditional.headers.update(decision.headers)
-        request_time = self.clock()
-        try:
-            response = self._network_send(conditional, settings, **kwargs)
-        except requests.RequestException as exc:
-            stale = self._stale_on_error(cached, settings, request, type(exc).__name__)
-            if stale is None:
-                raise
-            return self._serve(stale, request, settings, **kwargs)
-        if response.status_code >= 500:
-            error = f'status {response.status_code}'
-            stale = self._stale_on_error(cached, settings, request, error)
-            if stale is not None:
-                return self._serve(stale, request, settings, **kwargs)
-        if response.status_code != 304:
-            self._count('misses')
-            logger.debug(
-                '%s %s: revalidation got %s',
-                request.method,
-                LogUrl(request, settings),
-                response.status_code,
-            )
-            self._store(request, response, key, settings, options, request_time, kwargs)
-            return response
-        freshened = self._freshen(cached, response, request, settings, options, request_time)
-        if not settings.read_only:
-            save_variants(self.cache, freshened, key, request, settings)
-        return self._serve(freshened, request, settings, **kwargs)
-
-    def _freshen(
-        self,
-        cached: CachedResponse,
-        not_modified: Response,
-        request: PreparedRequest,
-        settings: CacheSettings,
-        options: RequestOptions,
-        request_time: Any,
-    ) -> CachedResponse:
-        freshened, reason = freshen(
-            cached,
-            not_modified,
-            request_facts(request),
-            settings,
-            options,
-            request_time,
-            self.clock(),
-        )
-        logger.debug(
-            '%s %s: 304 Not Modified; %s', request.method, LogUrl(request, settings), reason
-        )
-        self._count('revalidations')
-        return freshened
-
-    def _store(
-        self,
-        request: PreparedRequest,
-        response: Response,
-        key: str,
-        settings: CacheSettings,
-        options: RequestOptions,
-        request_time: Any,
-        send_kwargs: Mapping[str, Any],
-    ) -> None:
-        now = self.clock()
-        facts = request_facts(request)
-        decision = policy.may_store(
-            facts, response.status_code, response.headers, settings, options, now, request_time
-        )
-        if (
-            isinstance(decision, policy.Store)
-            and settings.filter_fn
-            and not settings.filter_fn(response)
-        ):
-            decision = policy.DontStore('filter_fn returned False')
-        logger.debug('%s %s: %s', request.method, LogUrl(request, settings), decision.reason)
-        expires = decision.expires if isinstance(decision, policy.Store) else None
-        add_cache_attributes(response, cache_key=key, created_at=now, expires=expires)
-        if not isinstance(decision, policy.Store):
-            return
-        if send_kwargs.get('stream') and not getattr(response, '_content_consumed', True):
-            # Return at once; the body is stored only if the caller reads all of it, and is
-            # spooled (not held) meanwhile, up to the most the cache would store.
-            def save(body: ChunkedBlob) -> None:
-                self._save(response, body, key, settings, request_time, now, expires, send_kwargs)
-
-            response.raw = TeeRaw(response.raw, save, self.cache.max_response_size)
-            return
-        body = response.content or b''
-        self._save(response, body, key, settings, request_time, now, expires, send_kwargs)
-
-    def _save(
-        self,
-        response: Response,
-        body: Union[bytes, ChunkedBlob],
-        key: str,
-        settings: CacheSettings,
-        request_time: Any,
-        now: Any,
-        expires: Any,
-        send_kwargs: Mapping[str, Any],
-    ) -> None:
-        snapshot = snapshot_response(
-            response,
-            body=b'' if isinstance(body, ChunkedBlob) else body,
-            ignored_parameters=settings.ignored_parameters,
-            cache_key=key,
-            created_at=now,
-            request_time=request_time,
-            expires=expires,
-            drop_headers=() if settings.store_set_cookie else ('Set-Cookie',),
-        )
-        if isinstance(body, ChunkedBlob):
-            # A streamed body stays in its spool; the serializer reads it from there in chunks.
-            attach_body(snapshot, body)
-        if not save_variants(self.cache, snapshot, key, response.request, settings):
-            return  # over max_response_size, or a failed write (counted and logged)
-        self._count('stores')
-        self._count('bytes_stored', len(body))
-        for hop in response.history:
-            hop_key = self._create_key(hop.request, settings, send_kwargs.get('verify', True))
-            self.cache.save_redirect(hop_key, key)
 
     def close(self) -> None:
         """Close the session, and its cache too if ``autoclose`` is set."""
