@@ -7,6 +7,7 @@ test starts empty and every connection is released.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Callable
@@ -238,3 +239,34 @@ class BaseCacheTest:
         cache.save_redirect('b', 'a')
         cache.clear()
         assert len(cache.responses) == 0 and len(cache.redirects) == 0
+
+
+def concurrent_writer(
+    cache: BaseCache, per_thread: int, *, read_every: int = 0, aliases: bool = False
+) -> tuple[Callable[[int], None], list[BaseException]]:
+    """``write(thread)``, which stores ``per_thread`` responses under ``t<thread>-<i>`` (reading
+    every ``read_every``-th back, or saving an alias for each), and the list of its errors."""
+    errors: list[BaseException] = []
+
+    def write(thread: int) -> None:
+        try:
+            for i in range(per_thread):
+                key = f't{thread}-{i}'
+                cache.save_response(make_response(key), key)
+                if read_every and i % read_every == 0:
+                    cache.get_response(key)
+                if aliases:
+                    cache.save_redirect(f'{key}-alias', key)
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+
+    return write, errors
+
+
+def run_threads(target: Callable[[int], None], count: int) -> None:
+    """Run ``target(n)`` for n in range(count), each on its own thread, and wait for all."""
+    threads = [threading.Thread(target=target, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from base_storage_test import make_response
+from base_storage_test import concurrent_writer, make_response, run_threads
 
 from requests_cache import CachedSession
 from requests_cache.backends import BaseCache
@@ -321,19 +321,8 @@ def test_redis_limit_holds_under_concurrent_writers(redis_url):
     cache = RedisCache('rc_shared', connection=client, max_entries=limit)
     tests = str(Path(__file__).parent)
     processes = [start_writer(tests, url, limit, name) for name in range(2)]
-    errors: list[BaseException] = []
-
-    def write(thread: int) -> None:
-        try:
-            for i in range(150):
-                key = f't{thread}-{i}'
-                cache.save_response(make_response(key), key)
-                if i % 10 == 0:
-                    cache.get_response(key)
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-
-    largest = watch_entries(url, lambda: _run_threads(write, 8), processes)
+    write, errors = concurrent_writer(cache, 150, read_every=10)
+    largest = watch_entries(url, lambda: run_threads(write, 8), processes)
     try:
         assert errors == [] and [p.returncode for p in processes] == [0, 0]
         # Writes and evictions are one Lua script each: no room for overshoot.
@@ -385,15 +374,6 @@ def watch_entries(url: str, work: Callable[[], None], processes: list[Any]) -> i
         done.set()
         sampler.join()
     return max(samples)
-
-
-def _run_threads(target: Callable[[int], None], count: int) -> None:
-    """Run ``target(n)`` for n in range(count), each on its own thread, and wait for all."""
-    threads = [threading.Thread(target=target, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
 
 
 # --- DynamoDB ------------------------------------------------------------------------------------

@@ -6,13 +6,12 @@ import itertools
 import logging
 import os
 import sqlite3
-import threading
 import time
 from datetime import timedelta
 from typing import Any, Callable
 
 import pytest
-from base_storage_test import make_response
+from base_storage_test import concurrent_writer, make_response, run_threads
 
 from requests_cache import CachedSession
 from requests_cache.backends import BaseCache, MemoryCache, SQLiteCache
@@ -249,19 +248,8 @@ def test_sqlite_file_without_accessed_column(tmp_path):
 def test_sqlite_limits_hold_under_concurrent_writers(tmp_path):
     """8 threads writing 500 responses each leave at most max_entries, all readable."""
     cache = SQLiteCache(tmp_path / 'cache', max_entries=200, write_timeout=30.0)
-    errors: list[BaseException] = []
-
-    def write(thread: int) -> None:
-        try:
-            for i in range(500):
-                key = f't{thread}-{i}'
-                cache.save_response(make_response(key), key)
-                if i % 10 == 0:
-                    cache.get_response(key)
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-
-    _run_threads(write, 8)
+    write, errors = concurrent_writer(cache, 500, read_every=10)
+    run_threads(write, 8)
     try:
         assert errors == []
         assert 0 < len(cache.responses) <= 200
@@ -286,18 +274,8 @@ def test_sqlite_eviction_queries_use_indexes(tmp_path):
 def test_limits_hold_under_concurrent_writers(backend, tmp_path):
     """8 threads writing responses and aliases leave at most max_entries, all readable."""
     cache = open_cache(backend, tmp_path, max_entries=50)
-    errors: list[BaseException] = []
-
-    def write(thread: int) -> None:
-        try:
-            for i in range(100):
-                key = f't{thread}-{i}'
-                cache.save_response(make_response(key), key)
-                cache.save_redirect(f'{key}-alias', key)
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-
-    _run_threads(write, 8)
+    write, errors = concurrent_writer(cache, 100, aliases=True)
+    run_threads(write, 8)
     assert errors == [] and 0 < len(cache.responses) <= 50 and all_decode(cache)
 
 
@@ -311,12 +289,3 @@ def test_filesystem_orders_unseen_files_by_mtime(tmp_path):
     cache = FileCache(tmp_path / 'files', max_entries=5)
     cache.save_response(make_response('new'), 'new')  # 6 entries: evict 2, down to 4
     assert set(cache.responses) == {'k2', 'k3', 'k4', 'new'}
-
-
-def _run_threads(target, count: int) -> None:
-    """Run ``target(n)`` for n in range(count), each on its own thread, and wait for all."""
-    threads = [threading.Thread(target=target, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
