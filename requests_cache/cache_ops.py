@@ -40,7 +40,7 @@ def lookup_variant(
         return None
     if cached is None or not settings.cache_control:
         return cached
-    rule = parse_vary(cached.raw.headers.items())
+    rule = parse_vary(cached.header_pairs())
     if not rule:
         return cached
     if rule.matches_nothing:

@@ -38,7 +38,7 @@ def stored_facts(cached: Optional[CachedResponse]) -> Optional[StoredFacts]:
         return None
     return StoredFacts(
         status=cached.status_code,
-        headers=cached.raw.headers.items(),
+        headers=cached.header_pairs(),
         request_time=cached.request_time,
         response_time=cached.created_at,
         expires=cached.expires,

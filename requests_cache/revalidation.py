@@ -33,7 +33,7 @@ def freshen(
     The stored body is kept; the new expiry is decided as for a new response with the merged
     headers (an unstorable answer expires it at once, so it is revalidated next time).
     """
-    headers = policy.freshen_headers(cached.raw.headers.items(), not_modified.headers)
+    headers = policy.freshen_headers(cached.header_pairs(), not_modified.headers)
     store = policy.may_store(
         request, cached.status_code, headers, settings, options, now, request_time
     )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from typing import Optional
+from collections.abc import Iterator, Sequence
+from typing import Optional, Union
 
 try:
     from urllib3 import HTTPHeaderDict
@@ -24,7 +24,7 @@ class CachedHTTPResponse(io.IOBase):
     def __init__(
         self,
         body: bytes = b'',
-        headers: Optional[HTTPHeaderDict] = None,
+        headers: Union[HTTPHeaderDict, Sequence[tuple[str, str]], None] = None,
         status: int = 200,
         reason: Optional[str] = None,
         version: int = 11,
@@ -32,7 +32,14 @@ class CachedHTTPResponse(io.IOBase):
     ) -> None:
         self._fp = io.BytesIO(body)
         self._body = body
-        self.headers = headers if headers is not None else HTTPHeaderDict()
+        # Header pairs become an HTTPHeaderDict only when someone reads ``headers``: a hit that
+        # nobody inspects at this level never pays for building it.
+        self._headers: Optional[HTTPHeaderDict] = None
+        self._pairs: Sequence[tuple[str, str]] = ()
+        if isinstance(headers, HTTPHeaderDict):
+            self._headers = headers
+        else:
+            self._pairs = list(headers or ())
         self.status = status
         self.reason = reason
         self.version = version
@@ -41,6 +48,26 @@ class CachedHTTPResponse(io.IOBase):
         self.chunked = False
         # requests' cookie extraction looks for this; a cached body has no live connection.
         self._original_response = None
+
+    @property
+    def headers(self) -> HTTPHeaderDict:
+        """The response headers, repeated names kept apart."""
+        if self._headers is None:
+            headers = HTTPHeaderDict()
+            for name, value in self._pairs:
+                headers.add(name, value)
+            self._headers, self._pairs = headers, ()
+        return self._headers
+
+    @headers.setter
+    def headers(self, value: HTTPHeaderDict) -> None:
+        self._headers, self._pairs = value, ()
+
+    def header_pairs(self) -> list[tuple[str, str]]:
+        """The headers as ``(name, value)`` pairs in order, without building ``headers``."""
+        if self._headers is None:
+            return list(self._pairs)
+        return list(self._headers.items())
 
     @property
     def data(self) -> bytes:

@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional, Union
 from requests import PreparedRequest, Response
 from requests.structures import CaseInsensitiveDict
 
-from .raw import CachedHTTPResponse, HTTPHeaderDict
+from .raw import CachedHTTPResponse
 from .request import CachedRequest
 
 __all__ = ['CachedResponse', 'HeaderPairs', 'RequestIdentity', 'add_cache_attributes', 'utcnow']
@@ -106,11 +106,10 @@ class CachedResponse(Response):
         with ", " the way ``requests`` does, and ``raw.headers`` keeps them apart.
         """
         response = cls()
-        raw_headers = HTTPHeaderDict()
+        raw_headers = list(headers)
         merged: dict[str, str] = {}
         first_spelling: dict[str, str] = {}
-        for name, value in headers:
-            raw_headers.add(name, value)
+        for name, value in raw_headers:
             lower = name.lower()
             if lower in first_spelling:
                 merged[first_spelling[lower]] += ', ' + value  # joined as requests joins them
@@ -157,6 +156,13 @@ class CachedResponse(Response):
     def request(self, value: Optional[PreparedRequest]) -> None:
         self._request = value
         self._request_loader = None
+
+    def header_pairs(self) -> list[tuple[str, str]]:
+        """The stored headers as ``(name, value)`` pairs, repeats apart, in received order."""
+        raw = self.raw
+        if isinstance(raw, CachedHTTPResponse):
+            return raw.header_pairs()
+        return list(raw.headers.items())
 
     def set_request_loader(self, loader: Callable[[], PreparedRequest]) -> None:
         """Make ``request`` the result of ``loader``, called the first time it is read."""
