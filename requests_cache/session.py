@@ -155,9 +155,11 @@ class CacheMixin:
     ) -> Response:
         """Send a request, like `requests.Session.request`, with optional cache options.
 
-        A fresh stored response is served right after the request is prepared, before requests
-        reads proxy and certificate settings from the environment: none of those can change the
-        key or the answer, and reading them costs more than the whole cache lookup.
+        A fresh stored response is served as early as provably safe: for a plain GET whose URL
+        requests has prepared before, before the request is prepared at all (see
+        `requests_cache.early_hit`); otherwise right after preparing it, before requests reads
+        proxy and certificate settings from the environment, which cannot change the key or the
+        answer. A lookup that finds nothing to serve is handed to ``send()``, not repeated.
 
         Args:
             expire_after: Expiration for this response, overriding every other rule.
