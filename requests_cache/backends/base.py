@@ -1,18 +1,16 @@
-"""The two storage levels every backend is built from.
+"""The HTTP level of every backend, `BaseCache`, over the dict-like `BaseStorage` level.
 
-`BaseStorage` is a ``MutableMapping[str, blob]`` that knows nothing about HTTP: a new backend only
-has to implement the five mapping methods (plus ``close()`` if it holds a connection).
-`BaseCache` owns the HTTP side on top of two storages, ``responses`` and ``redirects``:
-serialization, redirect aliases, and lookups that turn a corrupt or foreign entry into a logged
-miss instead of an exception.
+`BaseStorage` (in `requests_cache.backends.storage`, re-exported here) knows nothing about HTTP.
+`BaseCache` owns the HTTP side on top of three storages: ``responses``, ``redirects`` and
+``meta`` (statistics): serialization, redirect aliases, the management API, and lookups that
+turn a corrupt or foreign entry into a logged miss instead of an exception.
 """
 
 from __future__ import annotations
 
 import logging
 import warnings
-from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, Callable, ClassVar, Optional, TypeVar, Union
 
@@ -30,103 +28,13 @@ from .eviction import DEFAULT_MAX_RESPONSE_SIZE, blob_size, check_max_response_s
 from .resilience import NEVER_OPENS, CircuitBreaker
 from .selection import AgeInput, expired_keys, iter_entries, keys_for, older_than_cutoff
 from .stats_store import DEFAULT_STATS_INTERVAL, StatsRecorder
+from .storage import BaseStorage, DictStorage
 
 __all__ = ['BaseCache', 'BaseStorage', 'DictStorage']
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar('T')
-
-
-class BaseStorage(MutableMapping[str, Any], ABC):
-    """A dict-like store of serialized values, keyed by strings.
-
-    Subclasses implement ``__getitem__``, ``__setitem__``, ``__delitem__``, ``__iter__`` and
-    ``__len__``. The other methods have working defaults that a backend may speed up.
-    """
-
-    #: Called with the keys a bounded storage evicted, after the eviction is stored.
-    on_evict: Optional[Callable[[list[str]], None]] = None
-
-    @abstractmethod
-    def __getitem__(self, key: str) -> Any: ...
-
-    @abstractmethod
-    def __setitem__(self, key: str, value: Any) -> None: ...
-
-    @abstractmethod
-    def __delitem__(self, key: str) -> None: ...
-
-    @abstractmethod
-    def __iter__(self) -> Iterator[str]: ...
-
-    @abstractmethod
-    def __len__(self) -> int: ...
-
-    def set(self, key: str, value: Any, expires: Optional[datetime] = None) -> None:
-        """Store a value with its expiry time, which backends with an expiry index keep too."""
-        self[key] = value
-
-    # --- chunked writes (streamed bodies) ------------------------------------------------
-    def set_chunked(self, key: str, blob: ChunkedBlob, expires: Optional[datetime] = None) -> None:
-        """Store a blob given as chunks (see `requests_cache.serializers.chunks`).
-
-        The default joins the chunks in memory and calls `set`; backends that can write a value
-        piece by piece override it so a large blob is never held whole. Either way the stored
-        value is the joined chunks, so reads do not change.
-        """
-        logger.debug('Joining a %d-byte blob in memory: %r has no chunked write', len(blob), self)
-        self.set(key, blob.read_all(), expires)
-
-    # ----------------------------------------------------------------------------------------
-    def bulk_delete(self, keys: Iterable[str]) -> None:
-        """Delete several keys; missing keys are ignored."""
-        for key in list(keys):
-            self.pop(key, None)
-
-    def clear(self) -> None:
-        """Delete everything in this store."""
-        self.bulk_delete(list(self))
-
-    def touch(self, key: str) -> None:
-        """Note that ``key`` was served, for least-recently-used eviction; the default ignores it.
-
-        Plain reads (``storage[key]``) never count: listing or filtering a cache must not make
-        every entry look recently used.
-        """
-
-    def close(self) -> None:
-        """Release connections or file handles; the default has none."""
-
-    def __repr__(self) -> str:
-        return f'<{type(self).__name__}>'
-
-
-class DictStorage(BaseStorage):
-    """In-process storage over a dict; the values are serialized blobs, never live objects."""
-
-    def __init__(self) -> None:
-        self._data: dict[str, Any] = {}
-
-    def __getitem__(self, key: str) -> Any:
-        return self._data[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self._data[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self._data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        # A copy: other threads may write while the caller iterates.
-        return iter(list(self._data))
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def clear(self) -> None:
-        """Delete everything in this store."""
-        self._data.clear()
 
 
 class BaseCache:
