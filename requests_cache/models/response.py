@@ -63,6 +63,7 @@ class CachedResponse(Response):
     """
 
     _request: Optional[PreparedRequest] = None
+    _headers: Optional[CaseInsensitiveDict[str]] = None
     _request_loader: Optional[Callable[[], CachedRequest]] = None
     request_identity: RequestIdentity = ('GET', '', ())
 
@@ -106,18 +107,8 @@ class CachedResponse(Response):
         with ", " the way ``requests`` does, and ``raw.headers`` keeps them apart.
         """
         response = cls()
-        raw_headers = list(headers)
-        merged: dict[str, str] = {}
-        first_spelling: dict[str, str] = {}
-        for name, value in raw_headers:
-            lower = name.lower()
-            if lower in first_spelling:
-                merged[first_spelling[lower]] += ', ' + value  # joined as requests joins them
-            else:
-                first_spelling[lower] = name
-                merged[name] = value
-        response.headers = CaseInsensitiveDict(merged)
-        response.raw = CachedHTTPResponse(body, raw_headers, status_code, reason, version, url)
+        response._headers = None  # joined from the raw pairs when first read
+        response.raw = CachedHTTPResponse(body, list(headers), status_code, reason, version, url)
         response._content = body
         response.url = url
         response.status_code = status_code
@@ -156,6 +147,22 @@ class CachedResponse(Response):
     def request(self, value: Optional[PreparedRequest]) -> None:
         self._request = value
         self._request_loader = None
+
+    @property
+    def headers(self) -> CaseInsensitiveDict[str]:
+        """The headers, repeated names joined with ", " as requests joins them.
+
+        Built from the stored pairs the first time it is read: many hits are served and used
+        without anyone looking at their headers.
+        """
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = _joined(self.header_pairs())
+        return headers
+
+    @headers.setter
+    def headers(self, value: CaseInsensitiveDict[str]) -> None:
+        self._headers = value
 
     def header_pairs(self) -> list[tuple[str, str]]:
         """The stored headers as ``(name, value)`` pairs, repeats apart, in received order."""
@@ -205,3 +212,16 @@ class CachedResponse(Response):
 
     def __str__(self) -> str:
         return repr(self)
+
+
+def _joined(pairs: Iterable[tuple[str, str]]) -> CaseInsensitiveDict[str]:
+    merged: dict[str, str] = {}
+    first_spelling: dict[str, str] = {}
+    for name, value in pairs:
+        lower = name.lower()
+        if lower in first_spelling:
+            merged[first_spelling[lower]] += ', ' + value  # joined as requests joins them
+        else:
+            first_spelling[lower] = name
+            merged[name] = value
+    return CaseInsensitiveDict(merged)

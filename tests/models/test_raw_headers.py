@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pickle
+
+from requests.structures import CaseInsensitiveDict
+
 from requests_cache.models import CachedResponse
 
 PAIRS = [('Set-Cookie', 'a=1'), ('Content-Type', 'text/plain'), ('set-cookie', 'b=2')]
@@ -27,3 +31,18 @@ def test_raw_headers_are_built_on_first_read_and_stay_consistent():
     response.raw.headers['Age'] = '5'
     assert response.header_pairs()[-1] == ('Age', '5')
     assert response.headers['set-cookie'] == 'a=1, b=2'  # requests' joined view, unchanged
+
+
+def test_joined_headers_are_built_on_first_read_and_can_be_replaced():
+    """response.headers joins repeats like requests; it can be assigned as on any Response."""
+    response = _response()
+    assert response._headers is None  # not built until read
+    assert response.headers['content-type'] == 'text/plain'
+    response.headers = CaseInsensitiveDict({'X': '1'})
+    assert dict(response.headers) == {'X': '1'}
+
+
+def test_cached_responses_still_pickle():
+    """A cached response pickles and unpickles with its headers, as requests' responses do."""
+    restored = pickle.loads(pickle.dumps(_response()))
+    assert restored.headers['Set-Cookie'] == 'a=1, b=2' and restored.content == b'x'
