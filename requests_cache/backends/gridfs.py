@@ -9,23 +9,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Optional, Union
 
 from ..errors import ConfigurationError
 from ..serializers import SerializerPipeline
-from .base import BaseCache, BaseStorage
+from .base import BaseCache
 from .eviction import DEFAULT_MAX_RESPONSE_SIZE, Clock, SizeLimits
-from .mongodb import (
-    MongoStorage,
-    connect,
-    count_ids,
-    has_id,
-    list_ids,
-    mongo_errors,
-    require_pymongo,
-)
+from .mongodb import KeyedDocuments, MongoStorage, connect, mongo_errors, require_pymongo
 from .mongodb_bounds import MongoBounds, accessed_field, mongo_limits
 from .resilience import CircuitBreaker
 
@@ -42,7 +34,7 @@ logger = logging.getLogger(__name__)
 _BULK_CHUNK = 500
 
 
-class GridFSStorage(BaseStorage):
+class GridFSStorage(KeyedDocuments):
     """Values as files in one GridFS bucket.
 
     Args:
@@ -66,8 +58,6 @@ class GridFSStorage(BaseStorage):
         self.chunks = db[f'{collection}.chunks']
         self.fs = GridFS(db, collection=collection)
         self.limits = limits or SizeLimits()
-        #: Recency and eviction over the files collection; only kept when bounded.
-        self.bounds: Optional[MongoBounds] = None
         if self.limits.bounded:
             self.bounds = MongoBounds(self.files, self.limits, self.bulk_delete, clock)
 
@@ -104,15 +94,6 @@ class GridFSStorage(BaseStorage):
         with mongo_errors():
             self.fs.delete(key)
 
-    def __contains__(self, key: object) -> bool:
-        return has_id(self.files, key)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(list_ids(self.files))
-
-    def __len__(self) -> int:
-        return count_ids(self.files)
-
     def bulk_delete(self, keys: Iterable[str]) -> None:
         """Delete many files with two queries per 500 keys instead of two per key."""
         keys = list(keys)
@@ -131,15 +112,10 @@ class GridFSStorage(BaseStorage):
             self.files.delete_many({})
             self.chunks.delete_many({})
 
-    def touch(self, key: str) -> None:
-        """Note a served read, for least-recently-used eviction; written in batches."""
-        if self.bounds is not None:
-            self.bounds.touch(key)
-
-    def close(self) -> None:
-        """Write pending read times; the client belongs to the cache, which closes it."""
-        if self.bounds is not None:
-            self.bounds.flush()
+    @property
+    def ids(self) -> Any:
+        """GridFS's ``files`` collection: one document per stored value, keyed by ``_id``."""
+        return self.files
 
     def __repr__(self) -> str:
         return f'<GridFSStorage {self.files}>'

@@ -35,7 +35,7 @@ try:
 except ImportError as exc:  # the extra is optional: fail when the backend is used, not imported
     _import_error = exc
 
-__all__ = ['MongoCache', 'MongoStorage', 'connect']
+__all__ = ['KeyedDocuments', 'MongoCache', 'MongoStorage', 'connect']
 
 logger = logging.getLogger(__name__)
 
@@ -84,25 +84,42 @@ def connect(connection: Any, kwargs: dict[str, Any]) -> Any:
         raise UnknownSettingError(f'MongoClient rejected an argument: {exc}') from exc
 
 
-def has_id(collection: Any, key: object) -> bool:
-    """True if ``collection`` has a document with ``_id`` ``key``."""
-    with mongo_errors():
-        return bool(collection.count_documents({'_id': key}, limit=1) > 0)
+class KeyedDocuments(BaseStorage):
+    """What the MongoDB and GridFS storages share: keys are the ``_id`` values of one collection
+    (`ids`), and reads are noted for eviction when the storage is bounded."""
+
+    #: Recency and eviction; only kept when bounded.
+    bounds: Optional[MongoBounds] = None
+
+    @property
+    def ids(self) -> Any:
+        """The collection whose ``_id`` values are this storage's keys."""
+        raise NotImplementedError
+
+    def __contains__(self, key: object) -> bool:
+        with mongo_errors():
+            return bool(self.ids.count_documents({'_id': key}, limit=1) > 0)
+
+    def __iter__(self) -> Iterator[str]:
+        with mongo_errors():  # a list: callers may delete while they iterate
+            return iter([document['_id'] for document in self.ids.find({}, {'_id': 1})])
+
+    def __len__(self) -> int:
+        with mongo_errors():
+            return int(self.ids.count_documents({}))
+
+    def touch(self, key: str) -> None:
+        """Note a served read, for least-recently-used eviction; written in batches."""
+        if self.bounds is not None:
+            self.bounds.touch(key)
+
+    def close(self) -> None:
+        """Write pending read times; the client belongs to the cache, which closes it."""
+        if self.bounds is not None:
+            self.bounds.flush()
 
 
-def list_ids(collection: Any) -> list[str]:
-    """Every ``_id`` in ``collection`` (a list: callers may delete while they iterate)."""
-    with mongo_errors():
-        return [document['_id'] for document in collection.find({}, {'_id': 1})]
-
-
-def count_ids(collection: Any) -> int:
-    """How many documents ``collection`` holds."""
-    with mongo_errors():
-        return int(collection.count_documents({}))
-
-
-class MongoStorage(BaseStorage):
+class MongoStorage(KeyedDocuments):
     """One collection of documents keyed by ``_id``.
 
     Args:
@@ -117,10 +134,13 @@ class MongoStorage(BaseStorage):
         require_pymongo()
         self.collection = collection
         self.limits = limits or SizeLimits()
-        #: Recency and eviction; only kept when bounded.
-        self.bounds: Optional[MongoBounds] = None
         if self.limits.bounded:
             self.bounds = MongoBounds(collection, self.limits, self.bulk_delete, clock)
+
+    @property
+    def ids(self) -> Any:
+        """The collection itself."""
+        return self.collection
 
     def __getitem__(self, key: str) -> Any:
         with mongo_errors():
@@ -166,15 +186,6 @@ class MongoStorage(BaseStorage):
         if result.deleted_count == 0:
             raise KeyError(key)
 
-    def __contains__(self, key: object) -> bool:
-        return has_id(self.collection, key)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(list_ids(self.collection))
-
-    def __len__(self) -> int:
-        return count_ids(self.collection)
-
     def bulk_delete(self, keys: Iterable[str]) -> None:
         """Delete many documents, 500 per query."""
         keys = list(keys)
@@ -188,16 +199,6 @@ class MongoStorage(BaseStorage):
         """Delete every document of the collection."""
         with mongo_errors():
             self.collection.delete_many({})
-
-    def touch(self, key: str) -> None:
-        """Note a served read, for least-recently-used eviction; written in batches."""
-        if self.bounds is not None:
-            self.bounds.touch(key)
-
-    def close(self) -> None:
-        """Write pending read times; the client belongs to the cache, which closes it."""
-        if self.bounds is not None:
-            self.bounds.flush()
 
     def set_ttl(self, ttl: Union[int, float, timedelta, None], overwrite: bool = False) -> None:
         """Let MongoDB delete documents ``ttl`` after their expiry time.
