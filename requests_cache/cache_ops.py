@@ -106,7 +106,7 @@ def _vary_values_match(
 ) -> bool:
     if not settings.cache_control:
         return True
-    rule = parse_vary(cached.raw.headers.items())
+    rule = parse_vary(cached.header_pairs())
     # Redacted headers were never stored; their values are checked through the variant key.
     ignored = {name.lower() for name in settings.ignored_parameters}
     names = [n for n in rule.names if n not in ignored]
@@ -134,7 +134,7 @@ def save_variants(
     Returns:
         True if the response was stored under its key.
     """
-    rule = parse_vary(response.raw.headers.items()) if settings.cache_control else VaryRule()
+    rule = parse_vary(response.header_pairs()) if settings.cache_control else VaryRule()
     if rule.matches_nothing:
         logger.debug(
             '%s %s: not storing a response with Vary: *',

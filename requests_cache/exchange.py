@@ -191,7 +191,7 @@ class OriginExchange:
         stored = cache.get_response(get_key)
         if stored is None:
             return
-        if not policy.validators_match(stored.raw.headers.items(), head.headers):
+        if not policy.validators_match(stored.header_pairs(), head.headers):
             logger.debug(
                 '%s %s: the stored GET has changed; dropping it', self.request.method, self._log_url
             )

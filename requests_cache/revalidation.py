@@ -63,7 +63,7 @@ def not_modified_answer(cached: CachedResponse) -> CachedResponse:
         url=cached.url,
         status_code=304,
         reason='Not Modified',
-        headers=[(n, v) for n, v in cached.raw.headers.items() if n.lower() not in _BODY_HEADERS],
+        headers=[(n, v) for n, v in cached.header_pairs() if n.lower() not in _BODY_HEADERS],
         body=b'',
         created_at=cached.created_at,
         request_time=cached.request_time,

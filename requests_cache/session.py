@@ -331,7 +331,7 @@ class CacheMixin:
             self._count_served(decision)
             if decision.refresh:
                 self._refresh_in_background(request, key, cached, kwargs)  # type: ignore[arg-type]
-            if own_validators and not_modified_for(request.headers, cached.raw.headers.items()):  # type: ignore[union-attr]
+            if own_validators and not_modified_for(request.headers, cached.header_pairs()):  # type: ignore[union-attr]
                 return self._serve(not_modified_answer(cached), request, settings, **kwargs)  # type: ignore[arg-type]
             return self._serve(cached, request, settings, **kwargs)  # type: ignore[arg-type]
         if isinstance(decision, policy.NotCached):
@@ -493,7 +493,7 @@ class CacheMixin:
         if settings.cache_control:
             # RFC 9111 §5.1: tell the caller how old the response is, upstream age included.
             age = current_age(
-                cached.raw.headers.items(), cached.request_time, cached.created_at, self.clock()
+                cached.header_pairs(), cached.request_time, cached.created_at, self.clock()
             )
             cached.headers['Age'] = cached.raw.headers['Age'] = str(int(age.total_seconds()))
         return dispatch_hook('response', request.hooks, cached, **kwargs)  # type: ignore[no-untyped-call, no-any-return]
