@@ -29,14 +29,16 @@ from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunspli
 
 from url_normalize import url_normalize
 
-from .policy.settings import DEFAULT_IGNORED_PARAMETERS
+from .policy.settings import DEFAULT_IGNORED_PARAMETERS, CacheSettings
 
 __all__ = [
     'KEY_VERSION',
     'already_normal',
     'build_key',
+    'checked_key',
     'create_key',
     'frozen_names',
+    'key_for',
     'matched_headers',
     'normalize_body',
     'normalize_url',
@@ -82,6 +84,54 @@ def build_key(
     ]
     parts += [f'{k}:{v}'.encode() for k, v in matched_headers(headers, match_headers, ignored)]
     return hashlib.blake2b(b'\0'.join(parts), digest_size=16).hexdigest()
+
+
+def key_for(request: Any, settings: CacheSettings, verify: object = True) -> str:
+    """The cache key of ``request`` under ``settings``: the one key function of a session.
+
+    Every place that needs a key calls this: lookup, storing, redirect aliases, invalidation,
+    ``contains``, ``delete``, ``recreate_keys`` and the CLI's ``explain``. It honours a custom
+    ``key_fn``, ``match_headers`` and ``ignored_parameters``.
+
+    Args:
+        request: A `requests.PreparedRequest` (or anything with ``method``, ``url``, ``body``
+            and ``headers``).
+        settings: The session's settings.
+        verify: The request's ``verify`` argument; only its truth value counts.
+
+    Raises:
+        TypeError: A custom ``key_fn`` returned something other than a string.
+    """
+    key_fn = settings.key_fn
+    if key_fn is not None:
+        key = key_fn(
+            request=request,
+            ignored_parameters=settings.ignored_parameters,
+            match_headers=settings.match_headers,
+            verify=verify,
+        )
+        return checked_key(key, key_fn)
+    return build_key(
+        request.method or 'GET',
+        request.url or '',
+        request.body,
+        request.headers,
+        settings.ignored_parameters,
+        settings.match_headers,
+        verify,
+    )
+
+
+def checked_key(key: object, key_fn: Any) -> str:
+    """``key`` if it is a string, as every backend needs.
+
+    Raises:
+        TypeError: It is not (a ``key_fn`` bug, reported at the first request it affects).
+    """
+    if isinstance(key, str):
+        return key
+    name = getattr(key_fn, '__qualname__', repr(key_fn))
+    raise TypeError(f'key_fn {name} returned {key!r}; a cache key must be a str')
 
 
 def create_key(

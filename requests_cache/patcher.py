@@ -15,9 +15,9 @@ from typing import Any, Optional, Union
 import requests
 
 from .backends import BaseCache, init_backend
-from .context import ALL_SESSIONS, disabled_for
 from .policy.settings import split_kwargs
 from .session import CachedSession
+from .session._context import ALL_SESSIONS, disabled_for
 
 __all__ = [
     'clear',

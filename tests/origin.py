@@ -7,7 +7,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Optional
+from typing import Callable, Optional
 
 
 @dataclass
@@ -26,6 +26,8 @@ class Route:
     gate: Optional[threading.Event] = None
     #: Send ``body`` this many times over: a large body the origin never holds whole.
     repeat: int = 1
+    #: Decide the answer per request: return a Route to use for this one (None keeps this).
+    respond: Optional[Callable[[Seen], Optional[Route]]] = None
 
 
 class _Server(ThreadingHTTPServer):
@@ -101,8 +103,11 @@ def _handler_for(origin: Origin) -> type[BaseHTTPRequestHandler]:
         def _answer(self) -> None:
             length = int(self.headers.get('Content-Length') or 0)
             body_in = self.rfile.read(length) if length else b''
-            origin.record(Seen(self.command, self.path, dict(self.headers.items()), body_in))
+            seen = Seen(self.command, self.path, dict(self.headers.items()), body_in)
+            origin.record(seen)
             route = origin.routes.get(self.path.split('?')[0], Route())
+            if route.respond is not None:
+                route = route.respond(seen) or route
             if route.delay:
                 time.sleep(route.delay)  # simulates a slow origin; never used to make a test pass
             if route.gate is not None and not route.gate.wait(30):

@@ -5,7 +5,8 @@ backends or the serializers; every rule can be tested with a dict of headers and
 """
 
 from .expiration import DO_NOT_CACHE, EXPIRE_IMMEDIATELY, NEVER_EXPIRE, ExpireAfter
-from .lookup import decide, may_serve_stale_on_error
+from .invalidation import invalidation_targets
+from .lookup import decide, may_serve_stale_on_error, through_redirect
 from .model import (
     Decision,
     DontStore,
@@ -19,8 +20,15 @@ from .model import (
     StoredFacts,
 )
 from .settings import CacheSettings, RequestOptions
+from .stale import origin_failed
 from .storing import may_store, resolve_expire_after
-from .validation import conditional_headers, freshen_headers, validators_match
+from .validation import (
+    answers_not_modified,
+    conditional_headers,
+    freshen_headers,
+    uses_own_validators,
+    validators_match,
+)
 
 __all__ = [
     'DO_NOT_CACHE',
@@ -39,11 +47,16 @@ __all__ = [
     'Store',
     'StoreDecision',
     'StoredFacts',
+    'answers_not_modified',
     'conditional_headers',
     'decide',
     'freshen_headers',
+    'invalidation_targets',
     'may_serve_stale_on_error',
     'may_store',
+    'origin_failed',
     'resolve_expire_after',
+    'through_redirect',
+    'uses_own_validators',
     'validators_match',
 ]

@@ -5,8 +5,10 @@ from __future__ import annotations
 from urllib.parse import urljoin, urlsplit
 
 from .directives import HeaderSource, header_values
+from .model import RequestFacts
+from .settings import CacheSettings
 
-__all__ = ['SAFE_METHODS', 'invalidated_urls']
+__all__ = ['SAFE_METHODS', 'invalidated_urls', 'invalidation_targets']
 
 #: RFC 9110 §9.2.1.
 SAFE_METHODS = frozenset({'GET', 'HEAD', 'OPTIONS', 'TRACE'})
@@ -30,6 +32,19 @@ def invalidated_urls(
             if _origin(target) == _origin(url) and target not in urls:
                 urls.append(target)
     return urls
+
+
+def invalidation_targets(
+    request: RequestFacts, status: int, response_headers: HeaderSource, settings: CacheSettings
+) -> list[str]:
+    """The URLs whose stored GET and HEAD responses this exchange invalidates, if any.
+
+    Only with ``cache_control=True`` (requests-cache 1.x never invalidated) and a cache we may
+    write to; see `invalidated_urls` for which URLs.
+    """
+    if not settings.cache_control or settings.read_only:
+        return []
+    return invalidated_urls(request.method, request.url, status, response_headers)
 
 
 def _origin(url: str) -> tuple[str, str]:

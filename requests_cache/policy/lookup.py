@@ -12,7 +12,7 @@ from .settings import CacheSettings, RequestOptions
 from .stale import stale_if_error_window, stale_while_revalidate_window, within_window
 from .validation import conditional_headers
 
-__all__ = ['decide', 'may_serve_stale_on_error']
+__all__ = ['decide', 'may_serve_stale_on_error', 'through_redirect']
 
 _NO_DIRECTIVES = CacheDirectives()
 
@@ -71,6 +71,17 @@ def decide(
             kind='stale-while-revalidate',
         )
     return _revalidate_or_fetch(stored, f'expired at {_describe(stored.expires)}', settings)
+
+
+def through_redirect(decision: Decision) -> Decision:
+    """The decision for a response reached through a stored redirect: never revalidated.
+
+    Its validators belong to the final URL, while the request goes to the first one; a stale
+    response found this way is fetched again, following the redirects anew.
+    """
+    if isinstance(decision, Revalidate):
+        return Fetch(f'{decision.reason}; reached through a redirect, so fetching it again')
+    return decision
 
 
 def is_fresh(stored: StoredFacts, now: datetime) -> bool:

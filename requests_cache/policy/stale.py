@@ -11,7 +11,12 @@ from .expiration import Special
 from .model import StoredFacts
 from .settings import CacheSettings, StaleSetting
 
-__all__ = ['stale_if_error_window', 'stale_while_revalidate_window', 'within_window']
+__all__ = [
+    'origin_failed',
+    'stale_if_error_window',
+    'stale_while_revalidate_window',
+    'within_window',
+]
 
 #: A window with no end: any staleness is accepted.
 UNBOUNDED = timedelta.max
@@ -38,6 +43,18 @@ def stale_if_error_window(
     choice and is not overridden by ``must-revalidate``.
     """
     return _window(stored.headers, request_headers, 'stale_if_error', settings)
+
+
+def origin_failed(status: int, settings: CacheSettings) -> bool:
+    """True if an origin answer counts as a failure that a stale response may stand in for.
+
+    A 5xx always does (RFC 5861 §4). A 4xx does too when the session's own ``stale_if_error`` is
+    set, as in requests-cache 1.x, whose users turned it on to ride out an origin that starts
+    answering 404 or 429 for a while.
+    """
+    if status >= 500:
+        return True
+    return 400 <= status < 500 and settings.stale_if_error is not False
 
 
 def within_window(stored: StoredFacts, window: Optional[timedelta], now: datetime) -> bool:

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from enum import Enum
 
 from .directives import HeaderSource, header_values, parse_http_date, parse_validators
+from .model import RequestFacts
+from .settings import CacheSettings
 
 __all__ = [
+    'HeadUpdate',
+    'answers_not_modified',
     'conditional_headers',
     'freshen_headers',
+    'head_may_update_get',
+    'head_update',
     'is_conditional',
     'not_modified_for',
+    'uses_own_validators',
     'validators_match',
 ]
 
@@ -106,3 +114,50 @@ def _weak(tag: str) -> str:
     # RFC 9110 §8.8.3.2: weak comparison ignores the W/ prefix.
     tag = tag.strip()
     return tag[2:] if tag.startswith('W/') else tag
+
+
+def uses_own_validators(request: RequestFacts, settings: CacheSettings) -> bool:
+    """True if the caller's own conditional request is answered as RFC 9111 §4.3.2 says.
+
+    With ``cache_control=True`` a request that carries its own validators is answered with a 304
+    from the cache when a fresh stored response matches them, and is otherwise sent to the origin
+    with its validators untouched, so the caller gets the origin's own answer. In default mode
+    such headers are passed through like any other.
+    """
+    return settings.cache_control and is_conditional(request.headers)
+
+
+def answers_not_modified(
+    request: RequestFacts, stored_headers: HeaderSource, settings: CacheSettings
+) -> bool:
+    """True if a fresh stored response is served to the caller as a 304 (RFC 9111 §4.3.2)."""
+    return uses_own_validators(request, settings) and not_modified_for(
+        request.headers, stored_headers
+    )
+
+
+class HeadUpdate(Enum):
+    """What a HEAD response does to the stored GET of the same URL (RFC 9111 §4.3.5)."""
+
+    #: The validators agree: the stored GET takes the HEAD response's headers.
+    FRESHEN = 'freshen'
+    #: The validators differ: the stored GET has changed and is dropped.
+    DROP = 'drop'
+
+
+def head_may_update_get(request: RequestFacts, status: int, settings: CacheSettings) -> bool:
+    """True if a response to this request may update a stored GET (RFC 9111 §4.3.5): a 200
+    answer to HEAD, with ``cache_control=True`` and a cache we may write to."""
+    return (
+        settings.cache_control
+        and not settings.read_only
+        and request.method.upper() == 'HEAD'
+        and status == 200
+    )
+
+
+def head_update(stored_get_headers: HeaderSource, head_headers: HeaderSource) -> HeadUpdate:
+    """Freshen the stored GET when the HEAD response's validators match it, else drop it."""
+    if validators_match(stored_get_headers, head_headers):
+        return HeadUpdate.FRESHEN
+    return HeadUpdate.DROP

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .directives import HeaderSource, header_values
 
-__all__ = ['VaryRule', 'normalize_vary_value', 'parse_vary', 'variant_key']
+__all__ = ['VaryRule', 'normalize_vary_value', 'parse_vary', 'variant_key', 'vary_values_match']
 
 _SPACES = re.compile(r'\s+')
 #: Request headers whose values are case-insensitive tokens (RFC 9110 §12.5), so ``en-US`` and
@@ -74,3 +74,42 @@ def variant_key(primary_key: str, rule: VaryRule, request_headers: Mapping[str, 
         values = lowered.get(name)
         parts.append(f'{name}\0' + ('\x01' if values is None else ','.join(values)))
     return hashlib.blake2b('\0\0'.join(parts).encode(), digest_size=16).hexdigest()
+
+
+def vary_values_match(
+    rule: VaryRule,
+    stored_request_headers: HeaderSource,
+    request_headers: HeaderSource,
+    unstored_names: Iterable[str] = (),
+) -> bool:
+    """True if a request selects the stored response under its ``Vary`` rule (RFC 9111 §4.1).
+
+    Each named header must have the same normalized value in the request that stored the
+    response and in this one; absent and empty differ. Headers in ``unstored_names`` were never
+    stored (credentials): their values were checked through the variant key instead.
+    """
+    if rule.matches_nothing:
+        return False
+    skipped = {name.lower() for name in unstored_names}
+    names = [name for name in rule.names if name not in skipped]
+    if not names:
+        return True
+    stored = _values_by_name(stored_request_headers)
+    current = _values_by_name(request_headers)
+    return all(
+        normalize_vary_value(name, stored.get(name, _ABSENT))
+        == normalize_vary_value(name, current.get(name, _ABSENT))
+        for name in names
+    )
+
+
+#: Stands for a header the request did not carry; never equal to a real (normalized) value.
+_ABSENT = '\x01'
+
+
+def _values_by_name(headers: HeaderSource) -> dict[str, str]:
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    values: dict[str, list[str]] = {}
+    for name, value in items:
+        values.setdefault(str(name).lower(), []).append(str(value))
+    return {name: ','.join(parts) for name, parts in values.items()}

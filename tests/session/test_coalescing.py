@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from requests_cache import CachedSession
-from requests_cache.coalesce import InFlight, in_flight_for
 from requests_cache.errors import ConfigurationError
+from requests_cache.session._coalesce import InFlight, in_flight_for
 
 
 def _wait_until(condition, what: str, limit: float = 10.0) -> None:

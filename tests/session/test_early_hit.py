@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from requests_cache import CachedSession
 from requests_cache import keys as keys_module
-from requests_cache.early_hit import merged_params
 from requests_cache.keys import create_key
+from requests_cache.session._fast_path import merged_params
 
 
 class FullPathSession(CachedSession):
@@ -115,15 +115,18 @@ def test_redirect_aliases_hit_early(tmp_path, origin):
     assert origin.count() == 2
 
 
-def test_an_early_miss_is_looked_up_once(tmp_path, origin, monkeypatch):
-    """A miss that went through the early lookup is not looked up a second time by send()."""
+def test_send_looks_a_miss_up_once(tmp_path, origin, monkeypatch):
+    """send() reads the store once for a miss; only the fast path's own probe adds one read."""
     session = CachedSession(backend='memory')
     reads = []
     real_get = session.cache.get_response
     monkeypatch.setattr(session.cache, 'get_response', lambda *a: reads.append(a) or real_get(*a))
-    session.get(origin.url('/early/miss'))  # the full path: requests prepares it first
+    url = origin.url('/early/miss')
+    session.send(session.prepare_request(requests.Request('GET', url)))
+    assert len(reads) == 1
     session.cache.clear()
-    session.get(origin.url('/early/miss'))  # now a known URL: the early path's lookup is reused
+    reads.clear()
+    session.get(url)  # a known URL: the fast path probes, then send() looks up once
     assert len(reads) == 2
 
 

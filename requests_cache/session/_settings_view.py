@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from .policy import CacheSettings
+from ..policy import CacheSettings
 
 __all__ = ['SettingsView']
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections.abc import Iterator
-from typing import Any, Callable, Optional
+from collections.abc import Callable, Iterator
+from typing import Any, Optional
 
-from .serializers.chunks import ChunkedBlob, FileBlob, new_spool
+from ..serializers.chunks import ChunkedBlob, FileBlob, new_spool
 
 __all__ = ['TeeRaw']
 

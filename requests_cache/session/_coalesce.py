@@ -9,6 +9,10 @@ request: coalescing can save origin requests, never lose one.
 The registry of keys in flight belongs to the cache object, so every session sharing one backend
 instance (``install_cache()`` makes one per ``requests.get``) coalesces with the others. Different
 keys never wait for each other.
+
+A request never waits on itself: a redirect back to the same URL, or a response hook that sends
+the same request, runs inside the fetch it would wait for. The keys a context is leading are
+kept in a context variable, and a request for one of them goes ahead without waiting.
 """
 
 from __future__ import annotations
@@ -19,9 +23,12 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
-__all__ = ['InFlight', 'in_flight_for', 'wait_seconds']
+from ..policy import CacheSettings, RequestOptions
+
+__all__ = ['InFlight', 'coalesces', 'in_flight_for', 'wait_seconds']
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +56,11 @@ class InFlight:
                 ``key`` finished after that, the caller's miss is out of date: it gets False at
                 once, to look again instead of fetching a second time.
         """
+        led = _leading.get()
+        if (id(self), key) in led:
+            logger.debug('%s: already being fetched by this very request; not waiting', key)
+            yield True
+            return
         with self._lock:
             finished = self._fetching.get(key)
             if finished is None and self._finished.get(key, -1) > since:
@@ -63,9 +75,11 @@ class InFlight:
             self._wait(finished, key, timeout)
             yield False
             return
+        token = _leading.set(led | {(id(self), key)})
         try:
             yield True
         finally:
+            _leading.reset(token)
             self._finish(key, finished)
 
     def _finish(self, key: str, finished: threading.Event) -> None:
@@ -103,6 +117,11 @@ class InFlight:
             return self._waiting
 
 
+#: ``(id(registry), key)`` of the fetches the current context is leading.
+_leading: ContextVar[frozenset[tuple[int, str]]] = ContextVar(
+    'requests_cache_leading', default=frozenset()
+)
+
 #: Finished keys remembered for late arrivals; a miss older than this many fetches just fetches.
 _REMEMBERED = 1024
 _ALREADY_SET = threading.Event()
@@ -134,3 +153,16 @@ def wait_seconds(coalesce_timeout: float, request_timeout: Any) -> float:
     ):
         return min(coalesce_timeout, float(sum(request_timeout)))
     return coalesce_timeout
+
+
+def coalesces(settings: CacheSettings, options: RequestOptions, own_validators: bool) -> bool:
+    """Whether a miss may wait for an identical request in flight instead of fetching.
+
+    Forced refreshes must reach the origin, a read-only session stores nothing a follower could
+    be served, and the caller's own validators expect the origin's own answer.
+    """
+    return bool(
+        settings.coalesce_timeout
+        and not (options.force_refresh or options.refresh or own_validators)
+        and not settings.read_only
+    )

@@ -1,0 +1,170 @@
+"""Per-context state, and the per-request context every step of ``send()`` works with.
+
+Context variables are per thread (and per asyncio task): the options of one request never reach
+another thread's request, and a ``cache_disabled()`` block in one thread never affects another
+thread using the same session.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Optional
+
+from requests import PreparedRequest, Response
+from requests.utils import resolve_proxies
+
+from .. import keys
+from ..backends import BaseCache
+from ..models import CachedResponse
+from ..policy import CacheSettings, RequestFacts, RequestOptions, Serve
+from ..stats import CacheStats
+
+__all__ = [
+    'ALL_SESSIONS',
+    'DEFAULT_OPTIONS',
+    'Exchange',
+    'LogUrl',
+    'disabled_for',
+    'is_disabled',
+    'request_options',
+]
+
+logger = logging.getLogger(__name__)
+
+#: The one channel per-request options travel through from ``request()`` to ``send()``; they never
+#: become HTTP headers, so nothing of ours reaches the origin.
+request_options: ContextVar[Optional[RequestOptions]] = ContextVar(
+    'requests_cache_request_options', default=None
+)
+DEFAULT_OPTIONS = RequestOptions()
+
+#: Sessions with caching turned off in the current thread or task (`ALL_SESSIONS` for all).
+_disabled: ContextVar[frozenset[object]] = ContextVar(
+    'requests_cache_disabled', default=frozenset()
+)
+#: Marks every session as disabled (``requests_cache.disabled()``).
+ALL_SESSIONS = object()
+
+
+@contextmanager
+def disabled_for(marker: object) -> Iterator[None]:
+    """Turn caching off for ``marker`` (a session's token or `ALL_SESSIONS`) in this context."""
+    token = _disabled.set(_disabled.get() | {marker})
+    try:
+        yield
+    finally:
+        _disabled.reset(token)
+
+
+def is_disabled(marker: object) -> bool:
+    """True if caching is off for ``marker`` (or for all sessions) in this context."""
+    active = _disabled.get()
+    return bool(active) and (ALL_SESSIONS in active or marker in active)
+
+
+class LogUrl:
+    """A request URL for log lines, with ignored parameters and userinfo removed.
+
+    Redaction runs only if the line is actually emitted, so disabled DEBUG logging costs nothing.
+    """
+
+    __slots__ = ('ignored', 'url')
+
+    def __init__(self, url: Optional[str], settings: CacheSettings) -> None:
+        self.url = url or ''
+        self.ignored = settings.ignored_parameters
+
+    def __str__(self) -> str:
+        return keys.redact_url(self.url, self.ignored)
+
+
+@dataclass
+class Exchange:
+    """One request on its way through ``send()``: what every step reads, gathered once.
+
+    Attributes:
+        session: The session sending it (for the network, redirects and background refreshes).
+        request: The prepared request as the caller's ``send()`` got it.
+        settings: The session's settings, read once: a concurrent change applies to the next
+            request.
+        options: The per-request options.
+        send_kwargs: ``send()``'s keyword arguments (timeout, verify, stream, ...).
+        clock: Returns the current aware UTC time.
+        session_stats: The session's own counters (``cache.stats`` is counted too).
+    """
+
+    session: Any
+    request: PreparedRequest
+    settings: CacheSettings
+    options: RequestOptions
+    send_kwargs: dict[str, Any]
+    clock: Callable[[], datetime]
+    session_stats: CacheStats
+    network_send: Callable[..., Response]
+    _key: Optional[str] = field(default=None, repr=False)
+
+    @property
+    def cache(self) -> BaseCache:
+        """The session's backend."""
+        return self.session.cache  # type: ignore[no-any-return]
+
+    @property
+    def verify(self) -> Any:
+        """The request's ``verify``; its truth value is part of the key."""
+        return self.send_kwargs.get('verify', True)
+
+    @property
+    def key(self) -> str:
+        """The request's cache key (built on first use, then kept)."""
+        if self._key is None:
+            self._key = keys.key_for(self.request, self.settings, self.verify)
+        return self._key
+
+    @property
+    def facts(self) -> RequestFacts:
+        """The request as the policy sees it."""
+        request = self.request
+        return RequestFacts(request.method or 'GET', request.url or '', request.headers)
+
+    @property
+    def log_url(self) -> LogUrl:
+        """The URL for log lines, redacted when the line is emitted."""
+        return LogUrl(self.request.url, self.settings)
+
+    def attach_request(self, response: CachedResponse) -> None:
+        """Make ``response.request`` the request this exchange answers."""
+        response.request = self.request
+
+    def response_hooks(self) -> list[Callable[..., Any]]:
+        """The response hooks requests would run for this request."""
+        return list(self.request.hooks.get('response') or ())
+
+    def hook_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments requests passes to response hooks (and to redirects)."""
+        kwargs = {k: v for k, v in self.send_kwargs.items() if k != 'allow_redirects'}
+        if 'proxies' not in kwargs:
+            session = self.session
+            kwargs['proxies'] = resolve_proxies(self.request, session.proxies, session.trust_env)
+        return kwargs
+
+    def count(self, name: str, amount: int = 1) -> None:
+        """Add to a statistic of the session and of its cache."""
+        self.session_stats.add(name, amount)
+        cache = self.cache
+        cache.stats.add(name, amount)
+        # Misses, stores and revalidations come here, fresh hits never: the one place where
+        # statistics may be written to the backend (at most every cache.stats_interval s).
+        cache.stats_recorder.write_if_due()
+
+    def count_served(self, decision: Serve) -> None:
+        """Count a response served from the cache, fresh or stale (by the rule that allowed it)."""
+        for stats in (self.session_stats, self.cache.stats):
+            if decision.stale:
+                stats.add_stale(decision.kind)
+            else:
+                stats.add('hits')

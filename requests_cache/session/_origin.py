@@ -1,0 +1,214 @@
+"""The origin exchange: one trip to the origin for a request the cache could not answer alone.
+
+`fetch` sends the request as it is, `revalidate` sends it conditionally (a 304 freshens the
+stored response, RFC 9111 §4.3.4). Both fall back to a stale stored response when the origin
+fails and stale-if-error allows it, and both store what the policy lets them store. `network`
+is the only call to the transport; after an unsafe method it invalidates what the response made
+stale (§4.4), and after a redirect chain it records the chain.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any, Optional
+
+import requests
+from requests import PreparedRequest, Response
+
+from .. import keys, policy
+from ..models import CachedResponse, add_cache_attributes
+from ..policy import RequestFacts
+from ..policy.validation import HeadUpdate, head_may_update_get, head_update
+from ._context import Exchange
+from ._lookup import stored_facts
+from ._serve import deliver
+from ._store import save_redirect_chain, save_variants, store
+
+__all__ = ['fetch', 'freshen', 'network', 'revalidate', 'send_uncached']
+
+logger = logging.getLogger(__name__)
+
+#: Request headers that describe a body: a GET built to find what a POST invalidated has none.
+_BODY_HEADERS = ('Content-Type', 'Content-Length', 'Content-Encoding', 'Transfer-Encoding')
+
+
+def send_uncached(exchange: Exchange) -> Response:
+    """Send a request the cache does not take part in (still invalidating, §4.4)."""
+    response = network(exchange, exchange.request)
+    add_cache_attributes(response)
+    return response
+
+
+def fetch(exchange: Exchange, cached: Optional[CachedResponse]) -> Response:
+    """Send the request as it is; store the response if the policy allows."""
+    exchange.count('misses')
+    request_time = exchange.clock()
+    response, served = _send(exchange, exchange.request, cached)
+    if served:
+        return response
+    if response.history:  # the send() of the final response set its cache attributes
+        save_redirect_chain(exchange, response)
+    else:
+        store(exchange, response, request_time)
+    if head_may_update_get(exchange.facts, response.status_code, exchange.settings):
+        _update_get_from_head(exchange, response, request_time)
+    return response
+
+
+def revalidate(exchange: Exchange, cached: CachedResponse, decision: policy.Revalidate) -> Response:
+    """Send a conditional request; a 304 freshens the stored response, anything else replaces
+    it."""
+    conditional = exchange.request.copy()
+    conditional.headers.update(decision.headers)
+    request_time = exchange.clock()
+    response, served = _send(exchange, conditional, cached)
+    if served:
+        return response
+    if response.status_code != 304:
+        exchange.count('misses')
+        logger.debug(
+            '%s %s: revalidation got %s',
+            exchange.request.method,
+            exchange.log_url,
+            response.status_code,
+        )
+        store(exchange, response, request_time)
+        return response
+    freshened = freshen(exchange, cached, response, exchange.facts, request_time)
+    if not exchange.settings.read_only:
+        save_variants(exchange.cache, freshened, exchange.key, exchange.request, exchange.settings)
+    return deliver(exchange, freshened)
+
+
+def network(exchange: Exchange, outgoing: PreparedRequest) -> Response:
+    """Send ``outgoing`` through requests' own ``send()``; invalidate what it made stale."""
+    response = exchange.network_send(outgoing, **exchange.send_kwargs)
+    targets = policy.invalidation_targets(
+        exchange.facts, response.status_code, response.headers, exchange.settings
+    )
+    if targets:
+        _invalidate(exchange, targets)
+    return response
+
+
+def _send(
+    exchange: Exchange, outgoing: PreparedRequest, cached: Optional[CachedResponse]
+) -> tuple[Response, bool]:
+    """The origin's response, or (True) a stale stored one served in its place because the
+    origin failed and stale-if-error allows it."""
+    try:
+        response = network(exchange, outgoing)
+    except requests.RequestException as exc:
+        stale = _stale_on_error(exchange, cached, type(exc).__name__)
+        if stale is None:
+            raise
+        return stale, True
+    if policy.origin_failed(response.status_code, exchange.settings):
+        stale = _stale_on_error(exchange, cached, f'status {response.status_code}')
+        if stale is not None:
+            return stale, True
+    return response, False
+
+
+def _stale_on_error(
+    exchange: Exchange, cached: Optional[CachedResponse], error: str
+) -> Optional[Response]:
+    decision = policy.may_serve_stale_on_error(
+        stored_facts(cached), exchange.settings, exchange.clock(), exchange.facts
+    )
+    if decision is None or cached is None:
+        return None
+    logger.debug(
+        '%s %s: %s (%s)', exchange.request.method, exchange.log_url, decision.reason, error
+    )
+    exchange.count_served(decision)
+    return deliver(exchange, cached)
+
+
+def freshen(
+    exchange: Exchange,
+    cached: CachedResponse,
+    not_modified: Response,
+    request: RequestFacts,
+    request_time: datetime,
+) -> CachedResponse:
+    """The stored response updated with a 304's headers (RFC 9111 §4.3.4).
+
+    The stored body is kept; the new expiry is decided as for a new response with the merged
+    headers (an unstorable answer expires it at once, so it is revalidated next time).
+    """
+    now = exchange.clock()
+    headers = policy.freshen_headers(cached.header_pairs(), not_modified.headers)
+    decision = policy.may_store(
+        request, cached.status_code, headers, exchange.settings, exchange.options, now, request_time
+    )
+    expires = decision.expires if isinstance(decision, policy.Store) else now
+    freshened = CachedResponse.build(
+        url=cached.url,
+        status_code=cached.status_code,
+        reason=cached.reason,
+        headers=headers,
+        body=cached.content,
+        encoding=cached.encoding,
+        elapsed=not_modified.elapsed.total_seconds(),
+        request=cached.request,  # type: ignore[arg-type]
+        history=cached.history,  # type: ignore[arg-type]
+        created_at=now,
+        request_time=request_time,
+        expires=expires,
+        cache_key=cached.cache_key,
+        request_identity=cached.request_identity,
+    )
+    freshened.revalidated = True
+    logger.debug(
+        '%s %s: 304 Not Modified; %s', exchange.request.method, exchange.log_url, decision.reason
+    )
+    exchange.count('revalidations')
+    return freshened
+
+
+def _update_get_from_head(exchange: Exchange, head: Response, request_time: datetime) -> None:
+    """Let a HEAD response freshen, or drop, the stored GET of the same URL (§4.3.5)."""
+    get_request = exchange.request.copy()
+    get_request.method = 'GET'
+    get_key = keys.key_for(get_request, exchange.settings, exchange.verify)
+    cache = exchange.cache
+    stored = cache.get_response(get_key)
+    if stored is None:
+        return
+    if head_update(stored.header_pairs(), head.headers) is HeadUpdate.DROP:
+        logger.debug('%s: the stored GET has changed; dropping it', exchange.log_url)
+        cache.delete(get_key)
+        return
+    get_facts = RequestFacts('GET', get_request.url or '', get_request.headers)
+    cache.save_response(freshen(exchange, stored, head, get_facts, request_time), get_key)
+
+
+def _invalidate(exchange: Exchange, urls: list[str]) -> None:
+    """Delete the stored GET and HEAD responses of ``urls`` (RFC 9111 §4.4).
+
+    Their keys come from the one key function, applied to the request as the session would
+    send a plain GET or HEAD for each URL: the unsafe request's own headers (credentials, matched
+    headers), less the ones that describe its body.
+    """
+    doomed = []
+    for url in urls:
+        for method in ('GET', 'HEAD'):
+            probe = _probe(exchange.request, method, url)
+            doomed.append(keys.key_for(probe, exchange.settings, exchange.verify))
+    logger.debug(
+        '%s %s: invalidating %d stored URL(s) (RFC 9111 §4.4)',
+        exchange.request.method,
+        exchange.log_url,
+        len(urls),
+    )
+    exchange.cache.delete(*doomed)
+
+
+def _probe(request: PreparedRequest, method: str, url: str) -> Any:
+    probe = request.copy()
+    probe.method, probe.url, probe.body = method, url, None
+    for name in _BODY_HEADERS:
+        probe.headers.pop(name, None)
+    return probe

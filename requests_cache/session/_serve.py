@@ -1,0 +1,98 @@
+"""Serve: hand a stored response to the caller the way ``requests`` hands over a live one.
+
+Every response the cache answers with goes through `deliver`, whichever path found it: the fast
+path of ``request()``, a lookup in ``send()``, a follower of a coalesced request, or a stale
+response standing in for a failed origin. It does to a stored response what
+`requests.Session.send` does to a live one after the transport: attach the request, run the
+response hooks with the same keyword arguments, and follow (or point ``.next`` at) a redirect.
+"""
+
+from __future__ import annotations
+
+from requests import Response
+from requests.hooks import dispatch_hook
+from requests.models import REDIRECT_STATI
+
+from .. import policy
+from ..models import CachedHTTPResponse, CachedResponse, add_cache_attributes
+from ..policy.freshness import current_age
+from ._context import Exchange
+
+__all__ = ['deliver', 'gateway_timeout', 'not_modified_answer', 'serve_stored']
+
+#: Headers that describe a body; a 304 without a body must not carry them (RFC 9110 §15.4.5).
+_BODY_HEADERS = frozenset(
+    {'content-length', 'content-encoding', 'content-type', 'transfer-encoding'}
+)
+
+
+def serve_stored(exchange: Exchange, cached: CachedResponse, decision: policy.Serve) -> Response:
+    """Serve a stored response the policy allowed, counting it (a 304 if the caller's own
+    validators match it, RFC 9111 §4.3.2)."""
+    exchange.count_served(decision)
+    if policy.answers_not_modified(exchange.facts, cached.header_pairs(), exchange.settings):
+        cached = not_modified_answer(cached)
+    return deliver(exchange, cached)
+
+
+def deliver(exchange: Exchange, cached: CachedResponse) -> Response:
+    """Attach the request, report the age, run the hooks, and handle a redirect like requests."""
+    exchange.attach_request(cached)
+    if exchange.settings.cache_control:
+        # RFC 9111 §5.1: tell the caller how old the response is, upstream age included.
+        age = current_age(
+            cached.header_pairs(), cached.request_time, cached.created_at, exchange.clock()
+        )
+        cached.headers['Age'] = cached.raw.headers['Age'] = str(int(age.total_seconds()))
+    response: Response = cached
+    hooks = exchange.response_hooks()
+    if hooks:
+        response = dispatch_hook('response', {'response': hooks}, cached, **exchange.hook_kwargs())  # type: ignore[no-untyped-call]
+    # The status first: is_redirect reads the headers, which a plain hit never builds.
+    if response.status_code in REDIRECT_STATI and response.is_redirect:
+        return _redirect(exchange, response)
+    return response
+
+
+def _redirect(exchange: Exchange, response: Response) -> Response:
+    """Follow a stored redirect, or point ``.next`` at its target, as `requests.Session.send`
+    does with a live one."""
+    session, request = exchange.session, exchange.request
+    kwargs = exchange.hook_kwargs()
+    if not exchange.send_kwargs.get('allow_redirects', True):
+        following = session.resolve_redirects(response, request, yield_requests=True, **kwargs)
+        response._next = next(following, None)  # type: ignore[attr-defined]
+        return response
+    history = [response, *session.resolve_redirects(response, request, **kwargs)]
+    final: Response = history.pop()
+    final.history = history
+    return final
+
+
+def not_modified_answer(cached: CachedResponse) -> CachedResponse:
+    """A 304 answer from the cache to the caller's own conditional request (RFC 9111 §4.3.2)."""
+    return CachedResponse.build(
+        url=cached.url,
+        status_code=304,
+        reason='Not Modified',
+        headers=[(n, v) for n, v in cached.header_pairs() if n.lower() not in _BODY_HEADERS],
+        body=b'',
+        created_at=cached.created_at,
+        request_time=cached.request_time,
+        expires=cached.expires,
+        cache_key=cached.cache_key,
+    )
+
+
+def gateway_timeout(exchange: Exchange) -> Response:
+    """The 504 a request that may not use the network gets when nothing usable is stored."""
+    request = exchange.request
+    response = Response()
+    response.status_code = 504
+    response.reason = 'Not Cached'
+    response.url = request.url or ''
+    response.request = request
+    response._content = b''
+    response.raw = CachedHTTPResponse(b'', status=504, reason='Not Cached')
+    add_cache_attributes(response)
+    return response
