@@ -1,30 +1,37 @@
 """Cache keys: turn a request into a stable, versioned key, and redact what must not be stored.
 
-Key format, version 1 (``KEY_VERSION``): the hex BLAKE2b-128 digest of these parts joined by NUL
+Key format, version 2 (``KEY_VERSION``): the hex BLAKE2b-128 digest of these parts joined by NUL
 bytes, each UTF-8 encoded:
 
-1. ``rc-key/1``
+1. ``rc-key/2``
 2. the method, upper-cased
 3. the normalized URL: url-normalize (lower-case scheme and host, default port removed, escapes
-   normalized), fragment dropped, ignored query parameters removed, query parameters sorted
-4. the normalized body: JSON objects with keys sorted and ignored keys removed, form bodies with
-   fields sorted and ignored fields removed, anything else byte for byte
+   normalized), userinfo and fragment dropped, the values of ignored query parameters replaced by
+   ``REDACTED`` (so their presence still counts), query parameters sorted
+4. the normalized body: JSON objects with keys sorted, form bodies with fields sorted, the values
+   of ignored keys or fields replaced by ``REDACTED``; anything else byte for byte
 5. ``verify=True`` or ``verify=False`` (TLS verification on or off)
 6. with ``match_headers``, one ``name:value`` part per matched header, names lower-cased, sorted
+7. with credential isolation (the default), ``credentials=`` and a keyed hash of the request's
+   credentials (see `credential_digest`), when it carries any
 
 A change to any rule above gets a new version, so keys written by one release keep matching in the
 next one.
+
+Redaction writes ``REDACTED`` in place of the value of every ignored parameter, in stored URLs,
+headers and bodies, as requests-cache 1.x did.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from url_normalize import url_normalize
@@ -38,6 +45,7 @@ __all__ = [
     'checked_key',
     'create_key',
     'frozen_names',
+    'is_credential_name',
     'key_for',
     'matched_headers',
     'normalize_body',
@@ -49,8 +57,20 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-KEY_VERSION = 'rc-key/1'
+KEY_VERSION = 'rc-key/2'
 Body = Union[bytes, str, None]
+#: What redaction writes in place of an ignored parameter's value.
+REDACTED = 'REDACTED'
+#: Request headers that carry credentials whatever ``ignored_parameters`` says (lower case).
+CREDENTIAL_HEADERS = ('authorization', 'proxy-authorization', 'cookie')
+#: What makes an ignored parameter's name a credential's: the defaults (``api_key``,
+#: ``access_token``, ``X-API-Key``...) and names like them. Other ignored names (``ts``, ``_``,
+#: ``nocache``) are cache busters and other noise: their values are shared, as in 1.x.
+_CREDENTIAL_NAME = re.compile(
+    r'auth|token|key|secret|passw|pwd|session|sid|sig|cred|bearer|jwt|cookie|login', re.IGNORECASE
+)
+#: A salt, or a function that returns one when it is first needed.
+Salt = Union[bytes, Callable[[], bytes]]
 
 
 def build_key(
@@ -61,6 +81,7 @@ def build_key(
     ignored_parameters: Iterable[str] = (),
     match_headers: Union[bool, Iterable[str]] = False,
     verify: object = True,
+    credentials: Optional[str] = None,
 ) -> str:
     """Build the cache key from a request's parts (see the module docstring for the format).
 
@@ -72,6 +93,7 @@ def build_key(
         ignored_parameters: Names to leave out of the URL, body and matched headers.
         match_headers: True to match all headers, or the names of the headers to match.
         verify: The request's ``verify`` argument; only its truth value counts.
+        credentials: The request's `credential_digest`, if it carries credentials.
     """
     headers = headers or {}
     ignored = frozen_names(ignored_parameters)
@@ -83,10 +105,12 @@ def build_key(
         b'verify=True' if verify else b'verify=False',
     ]
     parts += [f'{k}:{v}'.encode() for k, v in matched_headers(headers, match_headers, ignored)]
+    if credentials:
+        parts.append(f'credentials={credentials}'.encode())
     return hashlib.blake2b(b'\0'.join(parts), digest_size=16).hexdigest()
 
 
-def key_for(request: Any, settings: CacheSettings, verify: object = True) -> str:
+def key_for(request: Any, settings: CacheSettings, verify: object = True, salt: Salt = b'') -> str:
     """The cache key of ``request`` under ``settings``: the one key function of a session.
 
     Every place that needs a key calls this: lookup, storing, redirect aliases, invalidation,
@@ -98,6 +122,8 @@ def key_for(request: Any, settings: CacheSettings, verify: object = True) -> str
             and ``headers``).
         settings: The session's settings.
         verify: The request's ``verify`` argument; only its truth value counts.
+        salt: The cache's secret salt for `credential_digest` (or a function returning it, so
+            it is loaded only for requests that carry credentials).
 
     Raises:
         TypeError: A custom ``key_fn`` returned something other than a string.
@@ -111,6 +137,9 @@ def key_for(request: Any, settings: CacheSettings, verify: object = True) -> str
             verify=verify,
         )
         return checked_key(key, key_fn)
+    credentials = None
+    if settings.isolate_credentials:
+        credentials = credential_digest(request, settings.ignored_parameters, salt)
     return build_key(
         request.method or 'GET',
         request.url or '',
@@ -119,7 +148,62 @@ def key_for(request: Any, settings: CacheSettings, verify: object = True) -> str
         settings.ignored_parameters,
         settings.match_headers,
         verify,
+        credentials,
     )
+
+
+def credential_digest(request: Any, ignored_parameters: Iterable[str], salt: Salt) -> Optional[str]:
+    """A keyed hash of every credential a request carries, or None if it carries none.
+
+    Credentials are the ``Authorization``, ``Proxy-Authorization`` and ``Cookie`` headers
+    (``auth=``, cookies and URL userinfo end up there once requests prepares a request), userinfo in
+    the URL, and the values of the ``ignored_parameters`` that name credentials
+    (`is_credential_name`) in the headers, the query and a JSON or form body. Two requests share
+    a key only if they carry the same credentials; the credentials themselves never reach a key,
+    a log or storage: only HMAC-SHA256(salt, credentials), with a secret salt of the cache's
+    (see ``docs/security.md``).
+    """
+    material = _credential_material(request, frozen_names(ignored_parameters))
+    if not material:
+        return None
+    key = salt() if callable(salt) else salt
+    return hmac.new(key, b'\0'.join(sorted(material)), hashlib.sha256).hexdigest()
+
+
+def is_credential_name(name: str) -> bool:
+    """True if an ignored parameter of this name is treated as a credential (see
+    `credential_digest`): a default ignored name, or one that reads like a credential."""
+    return _CREDENTIAL_NAME.search(name) is not None
+
+
+@lru_cache(maxsize=64)
+def _credential_names(ignored: frozenset[str]) -> frozenset[str]:
+    return frozenset(name for name in ignored if is_credential_name(name))
+
+
+def _credential_material(request: Any, all_ignored: frozenset[str]) -> list[bytes]:
+    ignored = _credential_names(all_ignored)
+    material = []
+    headers = request.headers or {}
+    for name, value in headers.items():
+        lower = str(name).lower()
+        if lower in CREDENTIAL_HEADERS or lower in _lowered(ignored):
+            material.append(f'header:{lower}:{value}'.encode())
+    url = request.url or ''
+    _, netloc, _, query, _ = urlsplit(url)
+    if '@' in netloc:
+        material.append(f'userinfo:{netloc.rpartition("@")[0]}'.encode())
+    if query and ignored:
+        for name, value in parse_qsl(query, keep_blank_values=True):
+            if name in ignored:
+                material.append(f'query:{name}={value}'.encode())
+    body = request.body
+    if body and ignored:
+        content_type = _content_type(headers)
+        material += [
+            f'body:{n}={v}'.encode() for n, v in _ignored_fields(body, content_type, ignored)
+        ]
+    return material
 
 
 def checked_key(key: object, key_fn: Any) -> str:
@@ -205,23 +289,28 @@ def normalize_url(url: str, ignored_parameters: frozenset[str] = frozenset()) ->
     """Normalize a URL for keying: see the module docstring. Memoized: keys repeat."""
     normalized = url if already_normal(url) else (url_normalize(url) or url)
     scheme, netloc, path, query, _fragment = urlsplit(normalized)
-    pairs = [p for p in query.split('&') if p and _param_name(p) not in ignored_parameters]
+    netloc = netloc.rpartition('@')[2]  # userinfo is a credential: see credential_digest
+    pairs = [_redacted_pair(p, ignored_parameters) for p in query.split('&') if p]
     result = urlunsplit((scheme, netloc, path, '&'.join(sorted(pairs)), ''))
     # The same string object when nothing changed: the memo then holds one copy, not two.
     return url if result == url else result
 
 
 def redact_url(url: str, ignored_parameters: Iterable[str]) -> str:
-    """Remove ignored query parameters and userinfo from a URL, keeping everything else as is."""
+    """Drop userinfo and write ``REDACTED`` for the values of ignored query parameters, keeping
+    everything else as it is."""
     ignored = frozenset(ignored_parameters)
     scheme, netloc, path, query, fragment = urlsplit(url)
     netloc = netloc.rpartition('@')[2]
-    kept = [p for p in query.split('&') if p and _param_name(p) not in ignored]
+    kept = [_redacted_pair(p, ignored) for p in query.split('&') if p]
     return urlunsplit((scheme, netloc, path, '&'.join(kept), fragment))
 
 
-def _param_name(pair: str) -> str:
-    return unquote_plus(pair.split('=', 1)[0])
+def _redacted_pair(pair: str, ignored: frozenset[str]) -> str:
+    if not ignored:
+        return pair
+    name = pair.split('=', 1)[0]
+    return f'{name}={REDACTED}' if unquote_plus(name) in ignored else pair
 
 
 def normalize_body(body: Body, content_type: str, ignored_parameters: frozenset[str]) -> bytes:
@@ -232,9 +321,7 @@ def normalize_body(body: Body, content_type: str, ignored_parameters: frozenset[
     if 'json' in content_type:
         # RecursionError: a deeply nested body ('[' * 100_000) is keyed as raw bytes, not a crash.
         try:
-            data = json.loads(raw)
-            if isinstance(data, dict):
-                data = {k: v for k, v in data.items() if k not in ignored_parameters}
+            data = _redacted_json(json.loads(raw), ignored_parameters)
             return json.dumps(data, sort_keys=True, separators=(',', ':')).encode()
         except (ValueError, RecursionError):
             return raw
@@ -242,13 +329,39 @@ def normalize_body(body: Body, content_type: str, ignored_parameters: frozenset[
         # surrogateescape: an escape that is not UTF-8 (%FF) must not decode to U+FFFD, or
         # 'a=%FF' and 'a=%FE' would share a key; valid UTF-8 normalizes exactly as before.
         pairs = parse_qsl(raw.decode('latin-1'), keep_blank_values=True, errors='surrogateescape')
-        kept = sorted((k, v) for k, v in pairs if k not in ignored_parameters)
+        kept = sorted((k, REDACTED if k in ignored_parameters else v) for k, v in pairs)
         return urlencode(kept, errors='surrogateescape').encode('latin-1')
     return raw
 
 
+def _redacted_json(data: Any, ignored: frozenset[str]) -> Any:
+    if isinstance(data, dict) and ignored:
+        return {k: REDACTED if k in ignored else v for k, v in data.items()}
+    return data
+
+
+def _ignored_fields(
+    body: Body, content_type: str, ignored: frozenset[str]
+) -> list[tuple[str, str]]:
+    """The ``(name, value)`` of every ignored field in a JSON or form body."""
+    raw = body.encode('utf-8') if isinstance(body, str) else (body or b'')
+    if 'json' in content_type:
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
+            return []
+        if isinstance(data, dict):
+            return [(k, json.dumps(v, sort_keys=True)) for k, v in data.items() if k in ignored]
+        return []
+    if 'x-www-form-urlencoded' in content_type:
+        pairs = parse_qsl(raw.decode('latin-1'), keep_blank_values=True, errors='surrogateescape')
+        return [(k, v) for k, v in pairs if k in ignored]
+    return []
+
+
 def redact_body(body: Body, content_type: str, ignored_parameters: Iterable[str]) -> Body:
-    """Remove ignored fields from a JSON or form body; other bodies are returned unchanged."""
+    """Write ``REDACTED`` for ignored fields of a JSON or form body; other bodies are returned
+    unchanged."""
     ignored = frozenset(ignored_parameters)
     if not body or not ignored:
         return body
@@ -259,25 +372,28 @@ def redact_body(body: Body, content_type: str, ignored_parameters: Iterable[str]
         except (ValueError, RecursionError):
             return body
         if isinstance(data, dict) and ignored & set(data):
-            return json.dumps({k: v for k, v in data.items() if k not in ignored}).encode()
+            return json.dumps(_redacted_json(data, ignored)).encode()
         return body
     if 'x-www-form-urlencoded' in content_type:
-        # Drop whole fields and keep the others byte for byte: re-encoding would change the
-        # stored body (escapes, non-ASCII bytes) even when nothing was ignored.
+        # Replace whole values and keep the other fields byte for byte: re-encoding would change
+        # the stored body (escapes, non-ASCII bytes) even when nothing was ignored.
         text = body if isinstance(body, str) else body.decode('latin-1')
         pairs = text.split('&')
-        kept = [p for p in pairs if _param_name(p) not in ignored]
-        if len(kept) == len(pairs):
+        redacted = '&'.join(_redacted_pair(p, ignored) for p in pairs)
+        if redacted == text:
             return body
-        redacted = '&'.join(kept)
         return redacted if isinstance(body, str) else redacted.encode('latin-1')
     return body
 
 
 def redact_headers(headers: Mapping[str, str], ignored_parameters: Iterable[str]) -> dict[str, str]:
-    """A copy of ``headers`` without the ignored ones (names compared case-insensitively)."""
+    """A copy of ``headers`` with ``REDACTED`` for the values of ignored ones (names compared
+    case-insensitively) and of the credential headers; the input is not changed."""
     ignored = _lowered(frozen_names(ignored_parameters))
-    return {k: v for k, v in headers.items() if k.lower() not in ignored}
+    return {
+        k: REDACTED if k.lower() in ignored or k.lower() in CREDENTIAL_HEADERS else v
+        for k, v in headers.items()
+    }
 
 
 @lru_cache(maxsize=64)

@@ -14,16 +14,17 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, Callable, ClassVar, Optional, TypeVar, Union
 
-from requests import Response
+from requests import Request, Response
 
 from ..errors import StorageError, UnknownSettingError
-from ..keys import create_key
+from ..keys import key_for
 from ..models import CachedResponse, utcnow
 from ..policy.expiration import expiry_time, parse_expire_after
 from ..policy.settings import CacheSettings, unknown_keyword_message
 from ..serializers import DecodeError, SerializerPipeline, init_serializer
 from ..serializers.chunks import ChunkedBlob
 from ..stats import CacheStats, StatsSummary
+from .credential_salt import credential_salt
 from .eviction import DEFAULT_MAX_RESPONSE_SIZE, blob_size, check_max_response_size
 from .resilience import NEVER_OPENS, CircuitBreaker
 from .selection import AgeInput, expired_keys, iter_entries, keys_for, older_than_cutoff
@@ -82,6 +83,9 @@ class BaseCache:
         )
         #: A response whose serialized blob is larger than this many bytes is not stored.
         self.max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
+        #: The settings keys are built with (``create_key``, ``contains``, ``delete``...): those
+        #: of the session using this cache (the latest one, if several share it).
+        self.key_settings = CacheSettings()
 
     @classmethod
     def accepted_kwargs(cls) -> set[str]:
@@ -152,7 +156,7 @@ class BaseCache:
             StorageError: The storage failed, and this backend does not fail open.
         """
         if not isinstance(response, CachedResponse):  # a live response, as 1.x accepted
-            key = cache_key or create_key(response.request)
+            key = cache_key or self.create_key(response.request)
             response = CachedResponse.from_response(response, cache_key=key)
         key = cache_key or response.cache_key
         if expires is not None:
@@ -249,10 +253,12 @@ class BaseCache:
     ) -> bool:
         """True if a response (or a redirect to one) is stored for a key, request or GET URL.
 
-        Keys for ``request`` and ``url`` are those of a session with default key settings.
+        Keys for ``request`` and ``url`` are those the session using this cache builds.
         """
         if key is None:
-            candidates = keys_for([url] if url else [], [request] if request is not None else [])
+            candidates = keys_for(
+                self.create_key, [url] if url else [], [request] if request is not None else []
+            )
             if not candidates:
                 raise ValueError('contains() needs one of key, request or url')
             key = candidates[0]
@@ -278,7 +284,7 @@ class BaseCache:
             requests: Also delete the responses for these prepared requests.
         """
         now = self.now()
-        doomed = set(keys) | set(keys_for(urls, requests))
+        doomed = set(keys) | set(keys_for(self.create_key, urls, requests))
         if expired and not self._delete_expired(now):
             doomed.update(expired_keys(self, now))
         cutoff = older_than_cutoff(older_than, now)
@@ -339,7 +345,7 @@ class BaseCache:
         for key, response in iter_entries(self):
             if response is None:
                 continue
-            new_key = create_key(response.request)
+            new_key = self.create_key(response.request)
             if new_key != key:
                 self.save_response(response, new_key)
                 self.responses.pop(key, None)
@@ -431,6 +437,18 @@ class BaseCache:
         """Deprecated: use ``len(responses)``."""
         _deprecated('response_count()', 'len(responses)')
         return len(self.responses)
+
+    def create_key(self, request: Any, verify: Any = True, **_: Any) -> str:
+        """The key of ``request`` (a `requests.PreparedRequest` or `requests.Request`) under
+        `key_settings`: the key the session using this cache builds for it."""
+        if isinstance(request, Request):
+            request = request.prepare()
+        return key_for(request, self.key_settings, verify, self.credential_salt)
+
+    def credential_salt(self) -> bytes:
+        """The secret salt of the credential hashes in this cache's keys (see
+        `requests_cache.backends.credential_salt`)."""
+        return credential_salt(self)
 
     def now(self) -> datetime:
         """The current time (aware UTC); a seam for tests."""

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 import requests
 
-from ..keys import create_key
 from ..policy.expiration import parse_expire_after
 
 if TYPE_CHECKING:
@@ -25,11 +24,19 @@ AgeInput = Union[None, int, float, timedelta]
 
 
 def keys_for(
-    urls: Iterable[str] = (), requests_: Iterable[Any] = (), method: str = 'GET'
+    key_of: Callable[[Any], str],
+    urls: Iterable[str] = (),
+    requests_: Iterable[Any] = (),
+    method: str = 'GET',
 ) -> list[str]:
-    """The keys a default session uses for these URLs (as ``method``) and prepared requests."""
-    found = [create_key(requests.Request(method, url).prepare()) for url in urls]
-    return found + [create_key(request) for request in requests_]
+    """The keys ``key_of`` gives these URLs (as plain ``method`` requests) and requests
+    (prepared or not)."""
+    found = [key_of(requests.Request(method, url).prepare()) for url in urls]
+    for request in requests_:
+        if isinstance(request, requests.Request):
+            request = request.prepare()
+        found.append(key_of(request))
+    return found
 
 
 def iter_entries(cache: BaseCache) -> Iterator[tuple[str, Optional[CachedResponse]]]:

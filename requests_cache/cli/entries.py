@@ -118,7 +118,7 @@ def read_entries(
 
 def find_response(cache: BaseCache, url_or_key: str) -> Optional[Entry]:
     """The entry stored under a key, or for a GET URL: by the default key, else by its URL."""
-    for key in [url_or_key, *_default_keys(url_or_key)]:
+    for key in [url_or_key, *_default_keys(cache, url_or_key)]:
         response = cache.get_response(key)
         if response is not None:
             return Entry(response.cache_key or key, response)
@@ -129,10 +129,10 @@ def find_response(cache: BaseCache, url_or_key: str) -> Optional[Entry]:
     return None
 
 
-def _default_keys(text: str) -> list[str]:
+def _default_keys(cache: BaseCache, text: str) -> list[str]:
     if '://' not in text:
         return []
     try:
-        return keys_for([text])
+        return keys_for(cache.create_key, [text])
     except ValueError:  # not a URL requests can prepare
         return []

@@ -85,6 +85,9 @@ class CacheSettings:
             stored cookie would be replayed to whoever gets the cached response).
         coalesce_timeout: Seconds a request waits for an identical request already in flight
             (same key, same process) before sending its own; 0 turns coalescing off.
+        isolate_credentials: Keep responses to requests with different credentials (or with and
+            without credentials) in separate entries; False shares one entry per URL whatever
+            the credentials, as requests-cache 1.x did.
     """
 
     expire_after: ExpireAfter = Special.NEVER_EXPIRE
@@ -102,6 +105,7 @@ class CacheSettings:
     read_only: bool = False
     store_set_cookie: bool = False
     coalesce_timeout: float = DEFAULT_COALESCE_TIMEOUT
+    isolate_credentials: bool = True
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -293,4 +297,5 @@ _VALIDATORS: dict[str, Callable[[Any, str], Any]] = {
     'read_only': _bool,
     'store_set_cookie': _bool,
     'coalesce_timeout': _seconds,
+    'isolate_credentials': _bool,
 }

@@ -20,7 +20,6 @@ from requests.utils import resolve_proxies
 
 from .. import keys
 from ..backends import BaseCache
-from ..models import CachedResponse
 from ..policy import CacheSettings, RequestFacts, RequestOptions, Serve
 from ..stats import CacheStats
 
@@ -122,8 +121,13 @@ class Exchange:
     def key(self) -> str:
         """The request's cache key (built on first use, then kept)."""
         if self._key is None:
-            self._key = keys.key_for(self.request, self.settings, self.verify)
+            self._key = self.key_of(self.request)
         return self._key
+
+    def key_of(self, request: PreparedRequest) -> str:
+        """The cache key of ``request`` (this one, a redirect hop, a GET built from a HEAD...)
+        under this exchange's settings."""
+        return keys.key_for(request, self.settings, self.verify, self.cache.credential_salt)
 
     @property
     def facts(self) -> RequestFacts:
@@ -135,10 +139,6 @@ class Exchange:
     def log_url(self) -> LogUrl:
         """The URL for log lines, redacted when the line is emitted."""
         return LogUrl(self.request.url, self.settings)
-
-    def attach_request(self, response: CachedResponse) -> None:
-        """Make ``response.request`` the request this exchange answers."""
-        response.request = self.request
 
     def response_hooks(self) -> list[Callable[..., Any]]:
         """The response hooks requests would run for this request."""

@@ -11,16 +11,15 @@ is known without preparing:
 * the call has no body, no auth (session or request), no cookies (session jar or request), no
   request hooks, no userinfo in the URL, and no netrc file that could add credentials;
 * no header the key or a decision reads is set, on the session or the call
-  (`HEADERS_THAT_MATTER`: credentials, Cache-Control, Pragma, conditionals, Range); the settings
-  have no ``key_fn`` and no ``match_headers``;
+  (`HEADERS_THAT_MATTER`: credentials, Cache-Control, Pragma, conditionals, Range; and every
+  name in ``ignored_parameters``); the settings have no ``key_fn`` and no ``match_headers``;
 * requests has prepared this URL with these merged query parameters before: `PREPARED_URLS`
   remembers what it produced, so the prepared URL is reused, never computed on the side;
 * the stored response is fresh, has no ``Vary``, and is not a redirect.
 
 The answer then goes through the same lookup, decision, statistics, logging and serving as every
-other hit (`FastExchange` only supplies the request lazily): the served response's ``request`` is
-prepared the usual way the first time it is read, and response hooks get the keyword arguments
-requests would give them, environment included. Anything else calls ``super().request()``.
+other hit; response hooks get the keyword arguments requests would give them, environment
+included (merged only when there are hooks to call). Anything else calls ``super().request()``.
 """
 
 from __future__ import annotations
@@ -80,15 +79,9 @@ _SCALARS = (str, bytes, int, float)
 
 
 class FastExchange(Exchange):
-    """An exchange answered before preparing: the request is prepared only if it is read."""
+    """An exchange answered before preparing the request."""
 
-    user_request: Callable[[], Request]
     environment: Callable[[], dict[str, Any]]
-
-    def attach_request(self, response: Any) -> None:
-        """Prepare ``response.request`` the first time it is read, as requests would have."""
-        session, user_request = self.session, self.user_request
-        response.set_request_loader(lambda: session.prepare_request(user_request()))
 
     def response_hooks(self) -> list[Callable[..., Any]]:
         """With no request hooks, requests' merged hooks are the session's own."""
@@ -143,7 +136,6 @@ def fast_hit(
     ):
         return None
     log_decision(exchange, lookup)
-    exchange.user_request = lambda: _user_request(method, url, call)
     exchange.environment = lambda: _environment(session, prepared_url, call)
     return serve_stored(exchange, cached, decision)
 
@@ -207,8 +199,8 @@ def _fast_inputs(
         or call.get('cookies')
         or len(session.cookies)
         or _has_hooks(call.get('hooks'))
-        or _any_matters(call.get('headers'))
-        or _any_matters(session.headers)
+        or _any_matters(call.get('headers'), settings.ignored_parameters)
+        or _any_matters(session.headers, settings.ignored_parameters)
         or (session.trust_env and _netrc_exists())
         or is_disabled(session._disable_token)
         or steps_aside(session)
@@ -222,10 +214,17 @@ def _has_hooks(hooks: Any) -> bool:
     return bool(hooks) and any(hooks.values())
 
 
-def _any_matters(headers: Any) -> bool:
+def _any_matters(headers: Any, ignored: tuple[str, ...]) -> bool:
     if not headers:
         return False
-    return any(str(name).lower() in HEADERS_THAT_MATTER for name in headers)
+    matter = _headers_that_matter(ignored)
+    return any(str(name).lower() in matter for name in headers)
+
+
+@lru_cache(maxsize=64)
+def _headers_that_matter(ignored: tuple[str, ...]) -> frozenset[str]:
+    # An ignored header may be a credential (X-API-Key): part of the key's credential hash.
+    return HEADERS_THAT_MATTER | {name.lower() for name in ignored}
 
 
 def _netrc_exists() -> bool:
@@ -242,22 +241,6 @@ def _effective_verify(session: Any, verify: Any) -> Any:
     if session.trust_env and (merged is True or merged is None) and from_env:
         return True
     return merged
-
-
-def _user_request(method: str, url: str, call: Mapping[str, Any]) -> Request:
-    """The request as requests' ``request()`` builds it from the call's arguments."""
-    return Request(
-        method=method,
-        url=url,
-        headers=call.get('headers'),
-        files=call.get('files'),
-        data=call.get('data') or {},
-        json=call.get('json'),
-        params=call.get('params') or {},
-        auth=call.get('auth'),
-        cookies=call.get('cookies'),
-        hooks=call.get('hooks'),
-    )
 
 
 def _environment(session: Any, url: str, call: Mapping[str, Any]) -> dict[str, Any]:

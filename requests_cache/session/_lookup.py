@@ -194,5 +194,5 @@ def _vary_matches(stored: CachedResponse, exchange: Exchange) -> bool:
         rule,
         stored_headers,
         exchange.request.headers,
-        unstored_names=exchange.settings.ignored_parameters,
+        unstored_names=(*exchange.settings.ignored_parameters, *keys.CREDENTIAL_HEADERS),
     )

@@ -107,6 +107,7 @@ class CacheMixin:
         self.cache: BaseCache = init_backend(
             cache_name, backend, **storage_arguments(backend, serializer, backend_kwargs)
         )
+        self.cache.key_settings = self._settings
         self.autoclose = autoclose
         self._disable_token = object()
         #: This session's own counters; ``cache.stats`` adds up every session on the backend.
@@ -144,13 +145,27 @@ class CacheMixin:
 
     # --- settings --------------------------------------------------------------------------
     @property
+    def _settings(self) -> CacheSettings:
+        return self.__dict__['_cache_settings']  # type: ignore[no-any-return]
+
+    @_settings.setter
+    def _settings(self, value: CacheSettings) -> None:
+        # The cache builds keys for contains(), delete()... with the settings of its session.
+        self.__dict__['_cache_settings'] = value
+        cache = self.__dict__.get('cache')
+        if cache is not None:
+            cache.key_settings = value
+
+    @property
     def settings(self) -> SettingsView:
         """This session's settings. Assigning an attribute validates it and swaps in a new value:
         ``session.settings.expire_after = 360``."""
         return SettingsView(self)
 
     @settings.setter
-    def settings(self, value: CacheSettings) -> None:
+    def settings(self, value: Union[CacheSettings, SettingsView]) -> None:
+        if isinstance(value, SettingsView):  # another session's settings
+            value = value.frozen()
         if not isinstance(value, CacheSettings):
             raise ConfigurationError(f'settings must be a CacheSettings, not {value!r}')
         self._settings = value

@@ -16,7 +16,7 @@ from typing import Any, Optional
 import requests
 from requests import PreparedRequest, Response
 
-from .. import keys, policy
+from .. import policy
 from ..models import CachedResponse, add_cache_attributes
 from ..policy import RequestFacts
 from ..policy.validation import HeadUpdate, head_may_update_get, head_update
@@ -172,7 +172,7 @@ def _update_get_from_head(exchange: Exchange, head: Response, request_time: date
     """Let a HEAD response freshen, or drop, the stored GET of the same URL (§4.3.5)."""
     get_request = exchange.request.copy()
     get_request.method = 'GET'
-    get_key = keys.key_for(get_request, exchange.settings, exchange.verify)
+    get_key = exchange.key_of(get_request)
     cache = exchange.cache
     stored = cache.get_response(get_key)
     if stored is None:
@@ -196,7 +196,7 @@ def _invalidate(exchange: Exchange, urls: list[str]) -> None:
     for url in urls:
         for method in ('GET', 'HEAD'):
             probe = _probe(exchange.request, method, url)
-            doomed.append(keys.key_for(probe, exchange.settings, exchange.verify))
+            doomed.append(exchange.key_of(probe))
     logger.debug(
         '%s %s: invalidating %d stored URL(s) (RFC 9111 §4.4)',
         exchange.request.method,

@@ -3,8 +3,9 @@
 Every response the cache answers with goes through `deliver`, whichever path found it: the fast
 path of ``request()``, a lookup in ``send()``, a follower of a coalesced request, or a stale
 response standing in for a failed origin. It does to a stored response what
-`requests.Session.send` does to a live one after the transport: attach the request, run the
-response hooks with the same keyword arguments, and follow (or point ``.next`` at) a redirect.
+`requests.Session.send` does to a live one after the transport: run the response hooks with the
+same keyword arguments, and follow (or point ``.next`` at) a redirect. ``response.request`` is
+the stored (redacted) request, as in requests-cache 1.x.
 """
 
 from __future__ import annotations
@@ -36,8 +37,11 @@ def serve_stored(exchange: Exchange, cached: CachedResponse, decision: policy.Se
 
 
 def deliver(exchange: Exchange, cached: CachedResponse) -> Response:
-    """Attach the request, report the age, run the hooks, and handle a redirect like requests."""
-    exchange.attach_request(cached)
+    """Report the age, run the hooks, and handle a redirect like requests.
+
+    ``response.request`` stays the stored request, redacted, as in requests-cache 1.x: what was
+    sent to get the stored response, not the request that found it.
+    """
     if exchange.settings.cache_control:
         # RFC 9111 §5.1: tell the caller how old the response is, upstream age included.
         age = current_age(
@@ -77,6 +81,7 @@ def not_modified_answer(cached: CachedResponse) -> CachedResponse:
         reason='Not Modified',
         headers=[(n, v) for n, v in cached.header_pairs() if n.lower() not in _BODY_HEADERS],
         body=b'',
+        request=cached.request,  # type: ignore[arg-type]
         created_at=cached.created_at,
         request_time=cached.request_time,
         expires=cached.expires,

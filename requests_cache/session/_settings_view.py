@@ -27,6 +27,11 @@ class SettingsView:
     def __setattr__(self, name: str, value: Any) -> None:
         self._session._settings = self._session._settings.replace(**{name: value})
 
+    def frozen(self) -> CacheSettings:
+        """The settings as they are now, as a frozen `CacheSettings`."""
+        settings: CacheSettings = self._session._settings
+        return settings
+
     def __eq__(self, other: object) -> bool:
         current = self._session._settings
         return bool(

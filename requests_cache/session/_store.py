@@ -18,7 +18,7 @@ from typing import Any, Optional, Union
 
 from requests import Response
 
-from .. import keys, policy
+from .. import policy
 from ..backends import BaseCache
 from ..models import CachedResponse, add_cache_attributes
 from ..models.snapshot import snapshot_response
@@ -162,6 +162,6 @@ def save_redirect_chain(exchange: Exchange, final: Response) -> None:
         if not save_variants(cache, snapshot, final_key, final.request, settings):
             return
     for hop in final.history:
-        hop_key = keys.key_for(hop.request, settings, exchange.verify)
+        hop_key = exchange.key_of(hop.request)
         logger.debug('%s: redirect alias to %s', hop_key, final_key)
         cache.save_redirect(hop_key, final_key)

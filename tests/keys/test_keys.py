@@ -94,35 +94,47 @@ def test_equivalent_requests_share_a_key(a: dict[str, Any], b: dict[str, Any]) -
 
 
 @pytest.mark.parametrize(
-    ('with_param', 'without'),
+    ('one', 'other', 'without'),
     [
-        ({'url': 'https://e.com/?q=1&api_key=SECRET'}, {'url': 'https://e.com/?q=1'}),
-        ({'url': 'https://e.com/?api%5Fkey=S&q=1'}, {'url': 'https://e.com/?q=1'}),
+        (
+            {'url': 'https://e.com/?q=1&api_key=SECRET'},
+            {'url': 'https://e.com/?api_key=OTHER&q=1'},
+            {'url': 'https://e.com/?q=1'},
+        ),
+        (
+            {'url': 'https://e.com/?api%5Fkey=S&q=1'},
+            {'url': 'https://e.com/?api%5Fkey=T&q=1'},
+            {'url': 'https://e.com/?q=1'},
+        ),
         (
             {'body': b'{"q": 1, "api_key": "S"}', 'headers': JSON},
+            {'body': b'{"api_key": "T", "q": 1}', 'headers': JSON},
             {'body': b'{"q": 1}', 'headers': JSON},
         ),
-        ({'body': b'q=1&api_key=S', 'headers': FORM}, {'body': b'q=1', 'headers': FORM}),
         (
-            {'headers': {'Authorization': 'Bearer S', 'Accept': 'a'}, 'match_headers': True},
-            {'headers': {'Accept': 'a'}, 'match_headers': True},
-        ),
-        (
-            {'headers': {'api_key': 'S'}, 'match_headers': ['API_KEY']},
-            {'headers': {}, 'match_headers': ['API_KEY']},
+            {'body': b'q=1&api_key=S', 'headers': FORM},
+            {'body': b'api_key=T&q=1', 'headers': FORM},
+            {'body': b'q=1', 'headers': FORM},
         ),
     ],
 )
-def test_ignored_parameters_leave_the_key(
-    with_param: dict[str, Any], without: dict[str, Any]
+def test_ignored_parameters_keep_only_their_presence(
+    one: dict[str, Any], other: dict[str, Any], without: dict[str, Any]
 ) -> None:
-    """Ignored names in the query, JSON or form body, or matched headers do not change the key."""
-    defaults = {
-        'method': 'GET',
-        'url': 'https://e.com/',
-        'ignored_parameters': ['api_key', 'Authorization'],
-    }
-    assert build_key(**{**defaults, **with_param}) == build_key(**{**defaults, **without})
+    """An ignored name's value does not change build_key, but its presence does (1.x keeps it
+    as REDACTED); credentials are told apart by key_for, see tests/keys/test_credentials.py."""
+    defaults = {'method': 'GET', 'url': 'https://e.com/', 'ignored_parameters': ['api_key']}
+    assert build_key(**{**defaults, **one}) == build_key(**{**defaults, **other})
+    assert build_key(**{**defaults, **one}) != build_key(**{**defaults, **without})
+
+
+@pytest.mark.parametrize('match_headers', [True, ['Authorization', 'Accept']], ids=['all', 'named'])
+def test_ignored_headers_never_match(match_headers: Any) -> None:
+    """An ignored header is never part of matched headers, whatever its value."""
+    kwargs = {'ignored_parameters': ['Authorization'], 'match_headers': match_headers}
+    assert build_key(
+        'GET', 'https://e.com/', headers={'Authorization': 'Bearer S', 'Accept': 'a'}, **kwargs
+    ) == build_key('GET', 'https://e.com/', headers={'Accept': 'a'}, **kwargs)
 
 
 def test_ignored_parameters_only_apply_when_given() -> None:
@@ -132,8 +144,8 @@ def test_ignored_parameters_only_apply_when_given() -> None:
     )
 
 
-def test_golden_key_v1() -> None:
-    """Key format v1 is stable: this request's key is pinned and matches the documented recipe."""
+def test_golden_key_v2() -> None:
+    """Key format v2 is stable: this request's key is pinned and matches the documented recipe."""
     key = build_key(
         'post',
         'HTTPS://Example.com:443/api?b=2&a=1#top',
@@ -142,16 +154,16 @@ def test_golden_key_v1() -> None:
         match_headers=['Accept'],
     )
     parts = [
-        b'rc-key/1',
+        b'rc-key/2',
         b'POST',
         b'https://example.com/api?a=1&b=2',
         b'{"x":[1,2],"y":1}',
         b'verify=True',
         b'accept:text/plain',
     ]
-    assert KEY_VERSION == 'rc-key/1'
+    assert KEY_VERSION == 'rc-key/2'
     assert key == hashlib.blake2b(b'\0'.join(parts), digest_size=16).hexdigest()
-    assert key == 'd2ec25404c80ebf63aa5adbcca93e6be'
+    assert key == '3cdc9a0156fbbc52618b91f11a940ad4'
 
 
 @pytest.mark.parametrize(
@@ -159,40 +171,50 @@ def test_golden_key_v1() -> None:
     [
         ('https://user:pass@e.com/p?q=1', 'https://e.com/p?q=1'),
         ('https://user@e.com:8443/p', 'https://e.com:8443/p'),
-        ('https://e.com/p?api_key=S&q=1#frag', 'https://e.com/p?q=1#frag'),
-        ('https://e.com/p?q=2&api_key=S&a=1', 'https://e.com/p?q=2&a=1'),
-        ('https://e.com/p?api_key=S', 'https://e.com/p'),
+        ('https://e.com/p?api_key=S&q=1#frag', 'https://e.com/p?api_key=REDACTED&q=1#frag'),
+        ('https://e.com/p?q=2&api_key=S&a=1', 'https://e.com/p?q=2&api_key=REDACTED&a=1'),
+        ('https://e.com/p?api_key=S', 'https://e.com/p?api_key=REDACTED'),
         ('https://e.com/p?q=1', 'https://e.com/p?q=1'),
     ],
 )
 def test_redact_url(url: str, expected: str) -> None:
-    """Ignored query parameters and userinfo are removed; the rest keeps its order."""
+    """Userinfo is removed and ignored values are REDACTED (as in 1.x); the rest keeps its
+    order."""
     assert redact_url(url, ['api_key']) == expected
 
 
 def test_redact_headers() -> None:
-    """Ignored headers are dropped, compared case-insensitively, and the input is not changed."""
+    """Ignored and credential headers are REDACTED (names compared case-insensitively); the
+    input is not changed."""
     headers = {'Authorization': 'Bearer S', 'accept': 'a', 'X-API-KEY': 'k'}
-    assert redact_headers(headers, ['authorization', 'X-Api-Key']) == {'accept': 'a'}
+    assert redact_headers(headers, ['X-Api-Key']) == {
+        'Authorization': 'REDACTED',
+        'accept': 'a',
+        'X-API-KEY': 'REDACTED',
+    }
     assert 'Authorization' in headers
 
 
 @pytest.mark.parametrize(
     ('body', 'content_type', 'expected'),
     [
-        (b'{"q": 1, "api_key": "S"}', 'application/json', {'q': 1}),
+        (b'{"q": 1, "api_key": "S"}', 'application/json', {'q': 1, 'api_key': 'REDACTED'}),
         (b'{"q": 1}', 'application/json', b'{"q": 1}'),
         (b'[1, 2]', 'application/json', b'[1, 2]'),
         (b'not json', 'application/json', b'not json'),
-        (b'q=1&api_key=S&z=%FF', 'application/x-www-form-urlencoded', b'q=1&z=%FF'),
-        ('q=1&api_key=S', 'application/x-www-form-urlencoded', 'q=1'),
+        (
+            b'q=1&api_key=S&z=%FF',
+            'application/x-www-form-urlencoded',
+            b'q=1&api_key=REDACTED&z=%FF',
+        ),
+        ('q=1&api_key=S', 'application/x-www-form-urlencoded', 'q=1&api_key=REDACTED'),
         (b'q=%FF&r=\xc3\xa9', 'application/x-www-form-urlencoded', b'q=%FF&r=\xc3\xa9'),
         (b'api_key=S', 'text/plain', b'api_key=S'),
         (None, 'application/json', None),
     ],
 )
 def test_redact_body(body: Any, content_type: str, expected: Any) -> None:
-    """Ignored fields leave JSON and form bodies; other bodies are returned unchanged."""
+    """Ignored fields of JSON and form bodies are REDACTED; other bodies are unchanged."""
     result = redact_body(body, content_type, ['api_key'])
     if isinstance(expected, dict):
         assert json.loads(result) == expected  # type: ignore[arg-type]

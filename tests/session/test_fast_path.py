@@ -43,7 +43,7 @@ def test_session_headers_are_matched_when_asked(tmp_path, origin):
 
 
 def test_auth_and_cookies_reach_the_origin_on_misses(session, origin):
-    """Auth and cookies set on the session are sent on a miss, and do not split the key."""
+    """Auth and cookies set on the session are sent on a miss; the same credentials hit."""
     session.auth = ('user', 'pass')
     session.cookies.set('sid', 'abc')
     url = origin.url('/auth')
@@ -51,6 +51,8 @@ def test_auth_and_cookies_reach_the_origin_on_misses(session, origin):
     assert origin.seen[-1].headers['Authorization'].startswith('Basic ')
     assert origin.seen[-1].headers['Cookie'] == 'sid=abc'
     assert session.get(url).from_cache is True
+    session.cookies.set('sid', 'other')
+    assert session.get(url).from_cache is False
 
 
 def test_environment_proxies_do_not_change_hits(session, origin, monkeypatch):

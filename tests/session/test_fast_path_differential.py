@@ -48,7 +48,13 @@ session_configs = st.fixed_dictionaries(
         'match_headers': st.sampled_from([False, ['Accept-Language']]),
         'expire_after': st.sampled_from([-1, 0, 600]),
         'headers': st.sampled_from(
-            [{}, {'Accept-Language': 'en'}, {'Authorization': 'Bearer s'}, {'Pragma': 'no-cache'}]
+            [
+                {},
+                {'Accept-Language': 'en'},
+                {'Authorization': 'Bearer s'},
+                {'Pragma': 'no-cache'},
+                {'X-API-Key': 'k2'},
+            ]
         ),
         'params': st.sampled_from([{}, {'s': '1'}]),
         'cookie': st.booleans(),
@@ -69,6 +75,7 @@ calls = st.fixed_dictionaries(
                 {'Cache-Control': 'max-age=0'},
                 {'If-None-Match': '"v1"'},
                 {'X-Other': '1'},
+                {'X-API-Key': 'k1'},
             ]
         ),
         'allow_redirects': st.booleans(),
@@ -90,6 +97,8 @@ class Side:
         self.base = origin.url(prefix)
         settings_kwargs = {k: config[k] for k in ('cache_control', 'match_headers', 'expire_after')}
         self.session = cls(backend='memory', **settings_kwargs)
+        # One salt for both sides, so keys of requests with credentials compare equal too.
+        self.session.cache.__dict__['_credential_salt'] = b'differential-test-salt'
         self.session.clock = lambda: CLOCK
         self.session.trust_env = config['trust_env']
         self.session.headers.update(config['headers'])
@@ -126,13 +135,17 @@ class Side:
         observed = (
             response.status_code,
             response.content,
-            sorted((k, v) for k, v in response.headers.items() if k not in ('Date',)),
+            # Date (and the Age computed from it) come from the origin's clock: the two sides'
+            # requests may be a second apart.
+            sorted(
+                (k, '?' if k == 'Age' else v) for k, v in response.headers.items() if k != 'Date'
+            ),
             getattr(response, 'from_cache', None),
             getattr(response, 'cache_key', None),
             getattr(response, 'revalidated', None),
             self.neutral(response.url),
             [(h.status_code, self.neutral(h.url)) for h in response.history],
-            (request.method, self.neutral(request.url), sorted(request.headers.items())),
+            (request.method, self.neutral(request.url), _comparable(request.headers)),
             request.body,
             self.neutral(getattr(response.next, 'url', None)),
             list(self.hook_calls),
@@ -141,6 +154,11 @@ class Side:
         )
         self.hook_calls.clear()
         return observed
+
+
+def _comparable(headers):
+    # If-Modified-Since may be the stored Date, from the origin's clock (see Date above).
+    return sorted((k, '?' if k == 'If-Modified-Since' else v) for k, v in headers.items())
 
 
 class _Records(logging.Handler):

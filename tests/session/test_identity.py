@@ -33,6 +33,8 @@ def test_key_fn_without_query_still_matches_other_queries(tmp_path, origin):
 
 
 def test_ignored_parameters_do_not_break_the_identity_check(session, origin):
-    """Requests differing only in an ignored parameter still share their entry."""
+    """A request with an ignored (redacted) parameter matches its stored entry, and one with
+    another credential value is kept apart."""
     session.get(origin.url('/id?api_key=one'))
-    assert session.get(origin.url('/id?api_key=two')).from_cache is True
+    assert session.get(origin.url('/id?api_key=one')).from_cache is True
+    assert session.get(origin.url('/id?api_key=two')).from_cache is False

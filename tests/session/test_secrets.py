@@ -13,10 +13,20 @@ def _storage_bytes(tmp_path):
     return b''.join(p.read_bytes() for p in tmp_path.rglob('*') if p.is_file())
 
 
-def test_api_key_query_param_is_not_part_of_the_key(session, origin):
-    """Requests differing only in an ignored query parameter share one cache entry."""
+def test_api_key_query_param_is_kept_apart_by_value(session, origin):
+    """Requests differing only in a credential query parameter never share an entry; the same
+    credential in another parameter order hits."""
     session.get(origin.url('/data?api_key=first&page=2'))
-    response = session.get(origin.url('/data?page=2&api_key=second'))
+    assert session.get(origin.url('/data?page=2&api_key=second')).from_cache is False
+    assert session.get(origin.url('/data?page=2&api_key=first')).from_cache is True
+    assert origin.count() == 2
+
+
+def test_shared_credentials_restore_one_entry_per_url(tmp_path, origin):
+    """isolate_credentials=False keeps requests-cache 1.x's one entry for every credential."""
+    session = CachedSession(str(tmp_path / 'c'), isolate_credentials=False)
+    session.get(origin.url('/data?api_key=first'), headers={'Authorization': 'Bearer a'})
+    response = session.get(origin.url('/data?api_key=second'), headers={'Authorization': 'b'})
     assert response.from_cache is True and origin.count() == 1
 
 
@@ -46,10 +56,11 @@ def test_secrets_never_reach_the_sqlite_files_or_logs(tmp_path, origin, caplog):
 def test_stored_request_keeps_the_parameters_that_are_not_secret(session, origin):
     """Redaction removes only the ignored names; the rest of the stored request stays intact."""
     url = origin.url('/keep?page=3&api_key=zzz')
-    session.get(url, headers={'Authorization': 'Bearer zzz', 'Accept': 'text/plain'})
-    stored = session.cache.get_response(session.get(url).cache_key)
-    assert stored.request.url.endswith('/keep?page=3')
-    assert 'Authorization' not in stored.request.headers
+    headers = {'Authorization': 'Bearer zzz', 'Accept': 'text/plain'}
+    session.get(url, headers=headers)
+    stored = session.cache.get_response(session.get(url, headers=headers).cache_key)
+    assert stored.request.url.endswith('/keep?page=3&api_key=REDACTED')
+    assert stored.request.headers['Authorization'] == 'REDACTED'
     assert stored.request.headers['Accept'] == 'text/plain'
 
 
@@ -59,6 +70,8 @@ def test_set_cookie_is_not_stored_but_reaches_the_live_response(session, origin)
     live = session.get(url)
     assert live.headers['Set-Cookie'].startswith('sid=')
     assert session.cookies.get('sid') == CANARY
+    # The cookie now goes with every request: a credential, so a new entry of its own.
+    assert session.get(url).from_cache is False
     hit = session.get(url)
     assert hit.from_cache is True and 'Set-Cookie' not in hit.headers
 
