@@ -287,6 +287,21 @@ class FileStorage(BaseStorage):
     def __len__(self) -> int:
         return len(self.paths())
 
+    # --- inspection (the command line) -------------------------------------------------------
+    def scan(self) -> Iterator[tuple[str, Any]]:
+        """Every key and value, each file read once (iterating, then getting, reads it twice)."""
+        for path in self.paths():
+            try:
+                key, value = self._read(path)
+            except KeyError:  # deleted meanwhile, or unreadable (logged by _read)
+                continue
+            if _digest(key) == path.name:  # else a file copied under another entry's name
+                yield key, value
+
+    def stored_size(self) -> int:
+        """Total bytes of the entry files (each value plus a header holding its key)."""
+        return sum(size for _, size, _ in self._stat_files())
+
     def clear(self) -> None:
         """Delete every entry file."""
         for path in self.paths():

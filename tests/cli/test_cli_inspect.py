@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from cli_support import Runner, Urls
 
 
 def test_info_json_counts_entries_and_size(run: Runner, filled: Urls, tmp_path: Path) -> None:
-    """info --json reports the backend, the file, four entries, one expired, and the disk size."""
+    """info --json reports the backend, the file, four entries, one expired, and the sizes."""
     result = run('info', '--json')
     assert result.code == 0, result.stderr
     info = result.json()
     assert info['backend'] == 'sqlite'
     assert Path(info['location']).name == 'http_cache.sqlite'
-    assert (info['entries'], info['expired'], info['invalid']) == (4, 1, 0)
+    assert (info['entries'], info['expired'], info['redirects']) == (4, 1, 0)
     assert info['size_on_disk'] >= (tmp_path / 'http_cache.sqlite').stat().st_size > 0
+    assert info['stored_bytes'] > 1200 + 6 + 5 + 7  # the four bodies, and their metadata
+    # What only reading every entry can tell is left to --scan.
+    assert (info['invalid'], info['oldest'], info['newest'], info['body_bytes']) == (None,) * 4
+
+
+def test_info_scan_reads_every_entry(run: Runner, filled: Urls) -> None:
+    """info --scan adds the unreadable count, the total body size, the oldest and newest."""
+    info = run('info', '--scan', '--json').json()
+    assert (info['entries'], info['expired'], info['invalid']) == (4, 1, 0)
+    assert info['body_bytes'] == 1200 + 6 + 5 + 7
     assert info['oldest'] < info['newest']
 
 
@@ -23,9 +34,12 @@ def test_info_text_is_readable(run: Runner, filled: Urls) -> None:
     """info without --json prints labelled lines and nothing on stderr."""
     result = run('info')
     assert result.code == 0
-    assert 'Entries:      4 (1 expired, 0 unreadable)' in result.stdout
+    assert 'Entries:      4 (1 expired)' in result.stdout
     assert 'Size on disk:' in result.stdout
     assert result.stderr == ''
+    scanned = run('info', '--scan').stdout
+    assert 'Unreadable:   0' in scanned
+    assert re.search(r'Oldest: +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC', scanned)
 
 
 def test_global_options_work_after_the_command(run: Runner, filled: Urls) -> None:

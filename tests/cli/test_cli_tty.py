@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -45,12 +46,13 @@ def run_on_tty(cwd: Path, *args: str, answer: bytes = b'') -> tuple[int, str, st
 
 
 def test_progress_is_drawn_on_a_terminal_only(run: Runner, filled: Urls, tmp_path: Path) -> None:
-    """list draws a counter on a terminal's stderr, and never on a captured stderr."""
-    code, stdout, stderr = run_on_tty(tmp_path, 'list', '--json')
+    """A sorted list draws a progress bar on a terminal's stderr while it reads, and never on a
+    captured stderr."""
+    code, stdout, stderr = run_on_tty(tmp_path, 'list', '--sort', 'size', '--json')
     assert code == 0
-    assert 'Reading: 4/4' in stderr
+    assert re.search(r'Reading \[#+\] 4/4 100%', stderr)
     assert stdout.lstrip().startswith('[')
-    assert run('list', '--json').stderr == ''
+    assert run('list', '--sort', 'size', '--json').stderr == ''
 
 
 def test_clear_on_a_terminal_asks_first(run: Runner, filled: Urls, tmp_path: Path) -> None:
