@@ -4,6 +4,9 @@ Everything printed from a cache came from an origin server or from whoever can w
 storage, so it is escaped before it is printed (issue 15, item 8): an ESC or OSC sequence in a
 stored header could otherwise retitle the window, clear the screen or write to the clipboard
 (OSC 52). Only our own colour codes are ever written raw, and only to a terminal.
+
+JSON output needs nothing more: ``json.dumps`` (with ``ensure_ascii``, its default) escapes every
+control character, DEL and everything beyond ASCII.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any, Optional, TextIO, TypeVar
 
-__all__ = ['Progress', 'Style', 'clean', 'clean_text', 'json_safe', 'progress']
+__all__ = ['Progress', 'Style', 'clean', 'clean_text', 'progress']
 
 T = TypeVar('T')
 
@@ -48,15 +51,6 @@ def _clean_line(line: str) -> str:
 def _escape(char: str) -> str:
     # repr() spells every non-printable character as \xNN, \uNNNN or \UNNNNNNNN.
     return repr(char)[1:-1]
-
-
-def json_safe(text: str) -> str:
-    """JSON text (from ``json.dumps`` with ``ensure_ascii=True``) with DEL escaped as well.
-
-    JSON escapes controls below 0x20 and ``ensure_ascii`` everything above 0x7e, which leaves
-    DEL (0x7f) raw; in JSON text it can only occur inside a string, where ``\\u007f`` is the same.
-    """
-    return text.replace('\x7f', '\\u007f')
 
 
 class Style:

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 from .. import __version__
 from ..backends import BaseCache
 from ..models import CachedResponse
-from ._terminal import Progress, json_safe
+from ._terminal import Progress
 from .entries import Scan, load
 from .output import ExitCode, warn
 
@@ -81,7 +81,7 @@ def write_har(
     count = 0
     for count, (key, response) in enumerate(responses, 1):
         text = json.dumps(har_entry(key, response), ensure_ascii=ascii_only)
-        file.write(('\n' if count == 1 else ',\n') + (json_safe(text) if ascii_only else text))
+        file.write(('\n' if count == 1 else ',\n') + text)
     file.write('\n]}}\n')
     return count
 

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from ..backends import BaseCache
 from ..models import utcnow
-from ._terminal import Style, clean, json_safe
+from ._terminal import Style, clean
 from .entries import Row, Scan
 from .output import ExitCode, human_size, human_time, warn
 
@@ -58,7 +58,7 @@ def _print_json(rows: Iterable[Row], now: datetime) -> int:
     count = 0
     sys.stdout.write('[')
     for count, row in enumerate(rows, 1):
-        text = json_safe(json.dumps(row.as_dict(now)))
+        text = json.dumps(row.as_dict(now))
         sys.stdout.write(f'{"," if count > 1 else ""}\n  {text}')
     sys.stdout.write('\n]\n')
     return count

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from enum import IntEnum
 from typing import Any, Optional
 
-from ._terminal import Style, clean, clean_text, json_safe
+from ._terminal import Style, clean, clean_text
 
 __all__ = [
     'ExitCode',
@@ -41,7 +41,7 @@ class ExitCode(IntEnum):
 
 def emit_json(data: Any) -> None:
     """Print ``data`` as indented JSON on stdout, every non-ASCII or control character escaped."""
-    print(json_safe(json.dumps(data, indent=2, sort_keys=False, default=str)))
+    print(json.dumps(data, indent=2, sort_keys=False, default=str))
 
 
 def warn(message: str) -> None:
