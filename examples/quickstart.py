@@ -54,7 +54,9 @@ def main() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base_url = f'http://127.0.0.1:{server.server_address[1]}'
     with requests_cache.CachedSession('demo_cache', expire_after=300) as session:
-        session.cache.clear()  # a second run starts uncached too
+        # A second run starts from an empty cache too, with its statistics.
+        session.cache.clear()
+        session.cache.reset_stats()
         uncached_time, uncached_hits = timed_pass(session, base_url)
         cached_time, cached_hits = timed_pass(session, base_url)
         cache_file = Path(str(session.cache.db_path))
