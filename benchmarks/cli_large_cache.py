@@ -7,7 +7,9 @@ as a separate process of the installed command (``python -m requests_cache``), a
 
 - wall time from start to exit, and the ratio to the floor: starting Python and importing
   ``requests_cache.cli`` (measured in the same run, so the ratio is comparable across machines);
-- peak resident memory of that process (``ru_maxrss`` from ``wait4``).
+- peak resident memory of that process: ``VmHWM`` read by the process itself at exit on Linux
+  (a child's ``ru_maxrss`` would also count this script's memory before ``exec``), else
+  ``ru_maxrss`` from ``wait4``.
 
 ``list | head`` reads ten lines and closes the pipe, as ``head`` does; ``list`` reads everything.
 Nothing here touches the network.
@@ -114,17 +116,33 @@ def _response(rng: random.Random, n: int, now: datetime) -> CachedResponse:
     )
 
 
+#: ``python -m requests_cache``, writing its peak resident memory to $PEAK_FILE at exit.
+MEASURED_CLI = """
+import atexit, os, runpy
+def peak():
+    with open('/proc/self/status') as status, open(os.environ['PEAK_FILE'], 'w') as out:
+        out.write(next(line for line in status if line.startswith('VmHWM:')))
+atexit.register(peak)
+runpy.run_module('requests_cache', run_name='__main__')
+"""
+HAS_PROC = Path('/proc/self/status').exists()
+
+
 def run_command(args: list[str], cwd: Path, head: int = 0) -> tuple[float, float, int]:
     """Run ``python -m requests_cache ARGS``; return (seconds, peak MiB, stdout lines read).
 
     With ``head``, read that many lines of stdout and close the pipe, as ``| head`` does.
     """
+    peak_file = cwd / 'peak'
+    peak_file.unlink(missing_ok=True)
+    command = ['-c', MEASURED_CLI] if HAS_PROC else ['-m', 'requests_cache']
     start = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, '-m', 'requests_cache', *args],
+        [sys.executable, *command, *args],
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, 'PEAK_FILE': str(peak_file)},
     )
     assert process.stdout is not None
     lines = 0
@@ -138,19 +156,30 @@ def run_command(args: list[str], cwd: Path, head: int = 0) -> tuple[float, float
     seconds = time.perf_counter() - start
     if process.returncode not in (0, 1):  # 1 is "nothing found"; anything else is a failure
         raise RuntimeError(f'{args} exited with {process.returncode}')
-    # ru_maxrss is in KiB on Linux, in bytes on macOS.
-    divisor = 1024 * 1024 if sys.platform == 'darwin' else 1024
-    return seconds, usage.ru_maxrss / divisor, lines
+    return seconds, _peak_mib(peak_file, usage.ru_maxrss), lines
 
 
 def floor(cwd: Path) -> tuple[float, float]:
     """Starting Python and importing the CLI: the least any command can cost."""
+    peak_file = cwd / 'peak'
+    peak_file.unlink(missing_ok=True)
+    code = MEASURED_CLI.replace(
+        "runpy.run_module('requests_cache', run_name='__main__')", 'import requests_cache.cli'
+    )
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, '-c', 'import requests_cache.cli'], cwd=cwd)
+    process = subprocess.Popen(
+        [sys.executable, '-c', code], cwd=cwd, env={**os.environ, 'PEAK_FILE': str(peak_file)}
+    )
     _, _, usage = os.wait4(process.pid, 0)
     process.returncode = 0
-    divisor = 1024 * 1024 if sys.platform == 'darwin' else 1024
-    return time.perf_counter() - start, usage.ru_maxrss / divisor
+    return time.perf_counter() - start, _peak_mib(peak_file, usage.ru_maxrss)
+
+
+def _peak_mib(peak_file: Path, maxrss: int) -> float:
+    if peak_file.exists():  # "VmHWM:   48320 kB"
+        return int(peak_file.read_text().split()[1]) / 1024
+    # ru_maxrss is in KiB on Linux, in bytes on macOS.
+    return maxrss / (1024 * 1024 if sys.platform == 'darwin' else 1024)
 
 
 def main() -> None:
