@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # Two levels of install in one venv: the demo needs only the package and its runtime
-# dependencies (4 packages); tests, lint, type checks and docs need the extras and the tools.
+# dependencies; tests, lint, type checks and docs add the extras and the tools (~100 packages).
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 

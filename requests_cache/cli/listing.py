@@ -46,9 +46,10 @@ def list_(cache: BaseCache, args: argparse.Namespace) -> int:
         rows = sorted(rows, key=SORT_KEYS[args.sort or 'url'], reverse=args.reverse)  # type: ignore[arg-type]
     count = _print_json(rows, now) if args.json else _print_text(rows, now)
     if scan.unreadable:
+        count_text = '1 entry' if len(scan.unreadable) == 1 else f'{len(scan.unreadable)} entries'
         warn(
-            f'{len(scan.unreadable)} entries could not be read (corrupt, or written by another '
-            'format); requests-cache delete --invalid removes them'
+            f'{count_text} could not be read (corrupt, or written by another format); '
+            'requests-cache delete --invalid removes them'
         )
     return ExitCode.OK if count or not (args.url or args.expired) else ExitCode.NOT_FOUND
 

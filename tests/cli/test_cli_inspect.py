@@ -7,6 +7,8 @@ from pathlib import Path
 
 from cli_support import Runner, Urls
 
+import requests_cache
+
 
 def test_info_json_counts_entries_and_size(run: Runner, filled: Urls, tmp_path: Path) -> None:
     """info --json reports the backend, the file, four entries, one expired, and the sizes."""
@@ -81,13 +83,28 @@ def test_list_sorts_by_size_and_created(run: Runner, filled: Urls) -> None:
 
 
 def test_list_text_marks_expired(run: Runner, filled: Urls) -> None:
-    """The text listing shows status, method, URL, and flags expired entries."""
+    """The text listing shows status, method, URL, UTC times, and flags expired entries."""
     result = run('list')
     assert result.code == 0
     lines = result.stdout.splitlines()
     assert len(lines) == 4
     assert any('(expired)' in line and line.endswith(filled.expired) for line in lines)
     assert all(line.startswith('200') for line in lines)
+    time = r'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC'
+    assert all(re.search(rf'  {time}  {time}', line) for line in lines)
+
+
+def test_list_skips_unreadable_entries_and_says_so(
+    run: Runner, filled: Urls, tmp_path: Path
+) -> None:
+    """An entry that cannot be decoded is left out of the listing and counted on stderr."""
+    cache = requests_cache.SQLiteCache(tmp_path / 'http_cache')
+    cache.responses['garbage'] = b'not a response'
+    cache.close()
+    result = run('list')
+    assert (result.code, len(result.stdout.splitlines())) == (0, 4)
+    assert result.stderr.startswith('requests-cache: 1 entry could not be read')
+    assert 'delete --invalid' in result.stderr
 
 
 def test_list_filter_without_match_exits_1(run: Runner, filled: Urls) -> None:
@@ -102,6 +119,7 @@ def test_show_by_url_prints_headers_and_preview(run: Runner, filled: Urls) -> No
     result = run('show', filled.text)
     assert result.code == 0
     assert 'Status:   200 OK' in result.stdout
+    assert re.search(r'Created:  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC', result.stdout)
     assert 'X-Test: yes' in result.stdout
     assert 'hello world' in result.stdout
     assert '700 more bytes; use --body' in result.stdout
