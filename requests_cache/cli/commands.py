@@ -26,7 +26,10 @@ def show(cache: BaseCache, args: argparse.Namespace) -> int:
     """Show one stored response: metadata, headers and the body (a preview by default)."""
     entry = find_response(cache, args.target)
     if entry is None:
-        warn(f'nothing stored for {args.target}')
+        if args.target in cache.responses:
+            warn(f'the entry {args.target} cannot be read (corrupt, or another format)')
+        else:
+            warn(f'nothing stored for {args.target}')
         return ExitCode.NOT_FOUND
     response = entry.response
     limit = None if args.body else PREVIEW_BYTES

@@ -156,11 +156,16 @@ def load(cache: BaseCache, key: str) -> Optional[CachedResponse]:
 
 
 def find_response(cache: BaseCache, url_or_key: str) -> Optional[Entry]:
-    """The entry stored under a key, or for a GET URL: by the default key, else by its URL."""
+    """The entry stored under a key, or for a GET URL: by the default key, else by its URL.
+
+    A key may also be a redirect alias. Like `load`, it changes nothing in the cache.
+    """
     for key in [url_or_key, *_default_keys(url_or_key)]:
-        response = cache.get_response(key)
-        if response is not None:
-            return Entry(response.cache_key or key, response)
+        target = cache.redirects.get(key)
+        for candidate in [key] if target is None else [key, _text(target)]:
+            response = load(cache, candidate)
+            if response is not None:
+                return Entry(candidate, response)
     # A session with custom key settings stores the URL under another key: scan for it.
     for key, response in iter_entries(cache):
         if response is not None and response.url == url_or_key:
@@ -175,3 +180,7 @@ def _default_keys(text: str) -> list[str]:
         return keys_for([text])
     except ValueError:  # not a URL requests can prepare
         return []
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -158,3 +158,20 @@ def test_filesystem_backend_info_and_list(run: Runner, filled_fs: Urls, tmp_path
     assert info['location'].endswith('fs_cache')
     rows = run('-b', 'filesystem', '-c', 'fs_cache', 'list', '--json').json()
     assert sorted(row['url'] for row in rows) == sorted(vars(filled_fs).values())
+
+
+def test_show_changes_nothing_in_the_cache(run: Runner, filled: Urls, tmp_path: Path) -> None:
+    """show of an unreadable entry says so and leaves it in place (deleting is delete's job);
+    show of a redirect alias shows the response it points to."""
+    cache = requests_cache.SQLiteCache(tmp_path / 'http_cache')
+    cache.responses['garbage'] = b'not a response'
+    text_key = next(key for key in cache.responses if key != 'garbage' and
+                    cache.get_response(key).url == filled.text)  # fmt: skip
+    cache.save_redirect('an-alias', text_key)
+    cache.close()
+    result = run('show', 'garbage')
+    assert result.code == 1
+    assert 'the entry garbage cannot be read' in result.stderr
+    assert run('info', '--json').json()['entries'] == 5
+    shown = run('show', 'an-alias', '--json').json()
+    assert (shown['url'], shown['key']) == (filled.text, text_key)
