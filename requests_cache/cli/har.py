@@ -40,19 +40,23 @@ def export_har(cache: BaseCache, args: argparse.Namespace) -> int:
         warn('no stored responses to export')
         return ExitCode.NOT_FOUND
     keys = [key for _, key in order]
+    bar = Progress('Exporting', len(keys))
     if args.har == '-':
+        # A bar would land in the middle of the document on a terminal showing stdout.
+        bar.enabled = bar.enabled and not sys.stdout.isatty()
         # ensure_ascii: on a terminal, no stored text may reach it unescaped (see _terminal).
-        written = write_har(_responses(cache, keys), sys.stdout, ascii_only=True)
+        written = write_har(_responses(cache, keys, bar), sys.stdout, ascii_only=True)
     else:
         with _replace_when_done(Path(args.har)) as file:
-            written = write_har(_responses(cache, keys), file)
+            written = write_har(_responses(cache, keys, bar), file)
         print(f'Exported {written} entries to {args.har}', file=sys.stderr)
     return ExitCode.OK
 
 
-def _responses(cache: BaseCache, keys: list[str]) -> Iterator[tuple[str, CachedResponse]]:
-    """The responses for ``keys``, read one at a time, under a progress bar."""
-    bar = Progress('Exporting', len(keys))
+def _responses(
+    cache: BaseCache, keys: list[str], bar: Progress
+) -> Iterator[tuple[str, CachedResponse]]:
+    """The responses for ``keys``, read one at a time, counted by ``bar``."""
     try:
         for key in keys:
             response = load(cache, key)
