@@ -104,6 +104,7 @@ def test_show_prints_the_escaped_values(hostile: Path) -> None:
     assert 'body \\x1b]52' in text and '\nsecond line' in text  # a body keeps its newlines
 
 
+@pytest.mark.skipif(not hasattr(os, 'openpty'), reason='needs a pseudo-terminal')
 def test_hostile_values_stay_escaped_on_a_colour_terminal(hostile: Path) -> None:
     """On a terminal with colour, the only escape sequences written are our own colour codes."""
     controller, terminal = os.openpty()
