@@ -2,17 +2,26 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# Two levels of install in one venv: the demo needs only the package and its runtime
+# dependencies; tests, lint, type checks and docs add the extras and the tools (~100 packages).
+RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint typecheck unit docs clean
 
+$(RUNTIME): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade 'pip>=21.3'  # editable installs (PEP 660)
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME)
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[all,test,docs]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[all,test,docs]'
+	touch $(RUNTIME) $(STAMP)
 
-demo: $(STAMP)  ## Run the quickstart example against its own local server.
+demo: $(RUNTIME)  ## Run the quickstart against its own local server; leaves demo_cache.sqlite.
 	$(BIN)/python examples/quickstart.py
 
 lint: $(STAMP)  ## ruff lint and format check.

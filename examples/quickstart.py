@@ -1,14 +1,14 @@
 """Quickstart: the same 60 requests, first uncached, then from a SQLite cache.
 
 Starts its own slow local server on 127.0.0.1 (no internet needed), then prints how long each pass
-took and how many responses came from the cache.
+took and how many responses came from the cache. The cache stays behind in ./demo_cache.sqlite,
+for the command line to look at: ``requests-cache info demo_cache.sqlite``.
 
 Run it with: python examples/quickstart.py
 """
 
 from __future__ import annotations
 
-import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -53,17 +53,21 @@ def main() -> None:
     server = ThreadingHTTPServer(('127.0.0.1', 0), SlowHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base_url = f'http://127.0.0.1:{server.server_address[1]}'
-    with tempfile.TemporaryDirectory() as tmp:
-        cache_name = str(Path(tmp) / 'demo_cache')  # SQLite file demo_cache.sqlite
-        with requests_cache.CachedSession(cache_name, expire_after=300) as session:
-            uncached_time, uncached_hits = timed_pass(session, base_url)
-            cached_time, cached_hits = timed_pass(session, base_url)
+    with requests_cache.CachedSession('demo_cache', expire_after=300) as session:
+        # A second run starts from an empty cache too, with its statistics.
+        session.cache.clear()
+        session.cache.reset_stats()
+        uncached_time, uncached_hits = timed_pass(session, base_url)
+        cached_time, cached_hits = timed_pass(session, base_url)
+        cache_file = Path(str(session.cache.db_path))
     server.shutdown()
+    server.server_close()
     print(f'uncached: {REQUESTS} requests in {uncached_time:.3f}s ({uncached_hits} from cache)')
     print(f'cached:   {REQUESTS} requests in {cached_time:.3f}s ({cached_hits} from cache)')
     print(
         f'speed-up: {uncached_time / cached_time:.0f}x; the server saw {SlowHandler.hits} requests'
     )
+    print(f'cache:    {cache_file} (look inside: requests-cache info {cache_file.name})')
 
 
 if __name__ == '__main__':

@@ -14,7 +14,7 @@ from typing import Any, Optional, Union
 
 import requests
 
-from .backends import BaseCache, init_backend
+from .backends import BaseCache, check_backend_kwargs, init_backend
 from .policy.settings import split_kwargs
 from .session import CachedSession
 from .session._context import ALL_SESSIONS, disabled_for
@@ -49,6 +49,7 @@ def install_cache(
         kwargs: Settings and backend arguments, as for `CachedSession`.
     """
     setting_kwargs, backend_kwargs = split_kwargs(kwargs)
+    check_backend_kwargs(backend, backend_kwargs, 'install_cache')
     # Validate the settings now, so a mistake fails here and not on the first request.
     session_factory(backend=init_backend('', 'memory'), **setting_kwargs).close()
     shared_backend = init_backend(cache_name, backend, **backend_kwargs)

@@ -20,6 +20,7 @@ __all__ = [
     'MemoryCache',
     'SQLiteCache',
     'backend_class',
+    'check_backend_kwargs',
     'init_backend',
     'storage_arguments',
 ]
@@ -77,15 +78,23 @@ def init_backend(
 
 
 def storage_arguments(
-    backend: Union[str, BaseCache, None], serializer: Any, backend_kwargs: dict[str, Any]
+    backend: Union[str, BaseCache, None],
+    serializer: Any,
+    backend_kwargs: dict[str, Any],
+    caller: str = 'CachedSession',
 ) -> dict[str, Any]:
     """Backend arguments, with ``serializer``, ``secret_key`` and ``strict`` folded in.
 
     ``secret_key`` signs every blob and ``strict=True`` makes unreadable entries (and, on
     network backends, unreachable servers) raise `StorageError` instead of being misses.
+
+    Raises:
+        UnknownSettingError: A keyword nothing accepts; the message names ``caller``, what the
+            user called, rather than the backend class.
     """
     secret_key = backend_kwargs.pop('secret_key', None)
     strict = backend_kwargs.pop('strict', False)
+    check_backend_kwargs(backend, backend_kwargs, caller)
     if isinstance(backend, BaseCache):
         if serializer is not None or secret_key is not None or strict:
             raise ConfigurationError(
@@ -102,3 +111,22 @@ def storage_arguments(
     if strict and 'strict' in backend_class(name).accepted_kwargs():
         backend_kwargs['strict'] = True
     return backend_kwargs
+
+
+def check_backend_kwargs(
+    backend: Union[str, BaseCache, None], backend_kwargs: dict[str, Any], caller: str
+) -> None:
+    """Reject keywords that the backend does not accept, in a message naming ``caller``.
+
+    Raises:
+        UnknownSettingError: A keyword nothing accepts (with the closest valid name).
+        ConfigurationError: ``backend`` is neither a name nor a `BaseCache`.
+    """
+    if isinstance(backend, BaseCache):
+        BaseCache.check_kwargs(backend_kwargs, caller)  # an instance takes no arguments at all
+    elif backend is None or (isinstance(backend, str) and backend in BACKEND_CLASSES):
+        backend_class(backend or 'sqlite').check_kwargs(backend_kwargs, caller)
+    elif not isinstance(backend, str):  # an unknown name is init_backend's to explain
+        raise ConfigurationError(
+            f'backend={backend!r} is not valid; allowed: a backend name or a BaseCache instance'
+        )

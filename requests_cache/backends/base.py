@@ -93,8 +93,13 @@ class BaseCache:
         return set(cls.backend_kwargs) | {'strict'}
 
     @classmethod
-    def check_kwargs(cls, kwargs: Iterable[str]) -> None:
+    def check_kwargs(cls, kwargs: Iterable[str], caller: Optional[str] = None) -> None:
         """Reject keyword arguments this backend does not accept, naming the closest valid one.
+
+        Args:
+            kwargs: The keyword names.
+            caller: What the user called, for the message (``'CachedSession'``); default: this
+                class.
 
         Raises:
             UnknownSettingError: A keyword is neither a setting nor a backend argument.
@@ -104,7 +109,7 @@ class BaseCache:
         for name in kwargs:
             if name not in accepted:
                 message = unknown_keyword_message(name, valid)
-                raise UnknownSettingError(f'{cls.__name__} got an {message}')
+                raise UnknownSettingError(f'{caller or cls.__name__}() got an {message}')
 
     # --- reading ---------------------------------------------------------------------------
     def get_response(

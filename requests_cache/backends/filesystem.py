@@ -287,6 +287,40 @@ class FileStorage(BaseStorage):
     def __len__(self) -> int:
         return len(self.paths())
 
+    # --- inspection (the command line) -------------------------------------------------------
+    def scan(self) -> Iterator[tuple[str, Any]]:
+        """Every key and value, each file read once (iterating, then getting, reads it twice),
+        found as the directories are listed, so the first values come at once."""
+        for entry in self._entry_files():
+            try:
+                key, value = self._read(Path(entry.path))
+            except KeyError:  # deleted meanwhile, or unreadable (logged by _read)
+                continue
+            if _digest(key) == entry.name:  # else a file copied under another entry's name
+                yield key, value
+
+    def stored_size(self) -> int:
+        """Total bytes of the entry files (each value plus a header holding its key)."""
+        total = 0
+        for entry in self._entry_files():
+            with contextlib.suppress(FileNotFoundError):  # deleted meanwhile
+                total += entry.stat().st_size
+        return total
+
+    def _entry_files(self) -> Iterator[os.DirEntry[str]]:
+        # scandir: the file type comes with the listing, so a file costs no stat to be found.
+        # Each fan-out directory is listed whole before its files are yielded: a file the caller
+        # rewrites meanwhile (a new directory entry) is then never listed twice.
+        with os.scandir(self.directory) as listing:
+            fan_outs = [d.path for d in listing if len(d.name) == 2 and d.is_dir()]
+        for fan_out in fan_outs:
+            entries: list[os.DirEntry[str]] = []
+            with contextlib.suppress(FileNotFoundError), os.scandir(fan_out) as listing:
+                entries = list(listing)  # else removed meanwhile
+            for entry in entries:
+                if entry.is_file() and not entry.name.startswith(_TEMP_PREFIX):
+                    yield entry
+
     def clear(self) -> None:
         """Delete every entry file."""
         for path in self.paths():

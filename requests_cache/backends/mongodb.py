@@ -200,6 +200,12 @@ class MongoStorage(KeyedDocuments):
         with mongo_errors():
             self.collection.delete_many({})
 
+    def count_expired(self, now: datetime) -> int:
+        """How many documents expired at ``now``, counted by the server (on the ``expires``
+        index when bounds or a TTL created one), without sending any document."""
+        with mongo_errors():
+            return int(self.collection.count_documents({'expires': {'$lte': now}}))
+
     def set_ttl(self, ttl: Union[int, float, timedelta, None], overwrite: bool = False) -> None:
         """Let MongoDB delete documents ``ttl`` after their expiry time.
 

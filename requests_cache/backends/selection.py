@@ -40,11 +40,12 @@ def keys_for(
 
 
 def iter_entries(cache: BaseCache) -> Iterator[tuple[str, Optional[CachedResponse]]]:
-    """Every stored key with its response, or None when the entry cannot be decoded."""
-    for key in list(cache.responses):
-        blob = cache.responses.get(key)
-        if blob is None:  # deleted meanwhile
-            continue
+    """Every stored key with its response, or None when the entry cannot be decoded.
+
+    Values are read through `BaseStorage.scan`: a few at a time, in as few round trips as the
+    backend allows.
+    """
+    for key, blob in cache.responses.scan():
         try:
             yield key, cache.serializer.loads(blob, key)
         except ValueError:  # DecodeError: corrupt, foreign or written by another format

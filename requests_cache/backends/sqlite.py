@@ -302,6 +302,53 @@ class SQLiteStorage(BaseStorage):
         sql = f'SELECT key FROM "{self.table_name}" WHERE expires <= ?'
         return [row[0] for row in self.connections.read(sql, (now.timestamp(),))]
 
+    # --- inspection (the command line): counts on the indexes, values a few at a time ------
+    #: A `scan` reads values in groups of about this many bytes (a larger value alone).
+    scan_bytes = 4 * 1024 * 1024
+
+    def count_expired(self, now: datetime) -> int:
+        """How many rows expired at ``now``, counted on the ``expires`` index."""
+        sql = f'SELECT COUNT(*) FROM "{self.table_name}" WHERE expires <= ?'
+        return int(self.connections.read(sql, (now.timestamp(),))[0][0])
+
+    def stored_size(self) -> int:
+        """Total bytes of the stored values, from the ``size`` column."""
+        sql = f'SELECT COALESCE(SUM(COALESCE(size, LENGTH(value))), 0) FROM "{self.table_name}"'
+        return int(self.connections.read(sql)[0][0])
+
+    def scan(self) -> Iterator[tuple[str, Any]]:
+        """Every key and value in key order, in short reads of about `scan_bytes`: never the
+        whole table in memory, and no read transaction held between reads."""
+        table = f'"{self.table_name}"'
+        after: Optional[str] = None
+        while True:
+            where, params = ('', ()) if after is None else ('WHERE key > ?', (after,))
+            # Sizes first: ``value`` is the last column, so its overflow pages are not read.
+            sizes = self.connections.read(
+                f'SELECT key, COALESCE(size, LENGTH(value)) FROM {table} {where} '
+                f'ORDER BY key LIMIT {_BULK_CHUNK}',
+                params,
+            )
+            if not sizes:
+                return
+            group: list[str] = []
+            budget = 0
+            for index, (key, size) in enumerate(sizes):
+                group.append(key)
+                budget += int(size or 0)
+                if budget >= self.scan_bytes or index == len(sizes) - 1:
+                    yield from self._read_group(group)
+                    group, budget = [], 0
+            after = sizes[-1][0]
+
+    def _read_group(self, keys: list[str]) -> Iterator[tuple[str, Any]]:
+        marks = ','.join('?' * len(keys))
+        sql = f'SELECT key, value FROM "{self.table_name}" WHERE key IN ({marks})'
+        values = dict(self.connections.read(sql, keys))
+        for key in keys:
+            if key in values:  # else deleted meanwhile
+                yield key, values.pop(key)
+
     def close(self) -> None:
         """Write pending read times, then close the shared connections."""
         self.flush_access_times()

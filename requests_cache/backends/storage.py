@@ -76,6 +76,28 @@ class BaseStorage(MutableMapping[str, Any], ABC):
         every entry look recently used.
         """
 
+    # --- inspection (the command line's info and list) ------------------------------------
+    def scan(self) -> Iterator[tuple[str, Any]]:
+        """Every key with its value, read in as few round trips as the backend allows.
+
+        Keys deleted while the scan runs are skipped. The default reads key by key; backends
+        that can read many values at once override it, holding only a few values at a time.
+        """
+        for key in list(self):
+            value = self.get(key)
+            if value is not None:
+                yield key, value
+
+    def count_expired(self, now: datetime) -> Optional[int]:
+        """How many values expired at ``now``, counted through an expiry index without reading
+        them; None if the backend has no such index."""
+        return None
+
+    def stored_size(self) -> Optional[int]:
+        """Total bytes of the stored values, from the backend's own bookkeeping without reading
+        them; None if the backend cannot tell that cheaply."""
+        return None
+
     def close(self) -> None:
         """Release connections or file handles; the default has none."""
 

@@ -17,12 +17,14 @@ import requests
 from ..backends import BaseCache
 from ..errors import ConfigurationError, MissingDependencyError, StorageError
 from . import commands
-from .backend import open_cache
+from .backend import choose_cache, open_cache
 from .explain import explain, explain_fetched
 from .har import export_har
+from .info import info
+from .listing import list_
 from .migrate import migrate
-from .output import ExitCode, warn
-from .parser import GLOBAL_DEFAULTS, build_parser
+from .output import ExitCode, error_summary, warn
+from .parser import DEFAULT_CACHE, GLOBAL_DEFAULTS, build_parser
 from .stats import stats
 
 __all__ = ['ExitCode', 'main']
@@ -30,8 +32,8 @@ __all__ = ['ExitCode', 'main']
 Command = Callable[[BaseCache, argparse.Namespace], int]
 
 COMMANDS: dict[str, Command] = {
-    'info': commands.info,
-    'list': commands.list_,
+    'info': info,
+    'list': list_,
     'show': commands.show,
     'delete': commands.delete,
     'clear': commands.clear,
@@ -51,6 +53,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        choose_cache(args, DEFAULT_CACHE)
+    except ValueError as exc:
+        parser.error(str(exc))
     for name, default in GLOBAL_DEFAULTS.items():
         if not hasattr(args, name):
             setattr(args, name, default)
@@ -60,20 +66,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         return _run(args)
     except (StorageError, MissingDependencyError) as exc:
-        warn(str(exc))
+        warn(error_summary(exc))
         return ExitCode.ERROR
     except requests.RequestException as exc:
-        warn(f'network error: {exc}')
+        warn(f'network error: {error_summary(exc)}')
         return ExitCode.ERROR
     except BrokenPipeError:
         # The reader went away (`requests-cache list | head`): not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return ExitCode.OK
     except OSError as exc:  # e.g. export --har into a directory that does not exist
-        warn(str(exc))
+        warn(error_summary(exc))
         return ExitCode.ERROR
     except ConfigurationError as exc:
-        warn(str(exc))
+        warn(error_summary(exc))
         return ExitCode.USAGE
     except KeyboardInterrupt:
         return 130  # the shell's convention for SIGINT

@@ -1,30 +1,29 @@
-"""Reading stored entries for the commands: rows, filters, ages, and a progress indicator."""
+"""Reading stored entries for the commands: entries and rows, URL filters, ages."""
 
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
-from typing import Optional, TypeVar
+from typing import Optional
 
 from ..backends import BaseCache
 from ..backends.selection import iter_entries, keys_for
 from ..models import CachedResponse
 from ..policy import DO_NOT_CACHE, NEVER_EXPIRE, ExpireAfter
+from ._terminal import progress
 
 __all__ = [
     'Entry',
+    'Row',
+    'Scan',
     'find_response',
+    'load',
     'parse_age',
     'parse_expire_after_text',
-    'progress',
-    'read_entries',
 ]
-
-T = TypeVar('T')
 
 _AGE = re.compile(r'(\d+(?:\.\d+)?)\s*([smhdw]?)')
 _UNIT_SECONDS = {'': 1, 's': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
@@ -42,17 +41,47 @@ class Entry:
         expires = self.response.expires
         return expires is not None and expires <= now
 
+    def row(self) -> Row:
+        """The summary `list` prints, without the body."""
+        response = self.response
+        return Row(
+            key=self.key,
+            # The stored request's method, without building the request object.
+            method=response.request_identity[0],
+            url=response.url,
+            status=response.status_code,
+            size=response.size,
+            created_at=response.created_at,
+            expires=response.expires,
+        )
+
+
+@dataclass(frozen=True)
+class Row:
+    """What ``list`` shows of a stored response: small enough to keep thousands of."""
+
+    key: str
+    method: str
+    url: str
+    status: int
+    size: int
+    created_at: datetime
+    expires: Optional[datetime]
+
+    def is_expired(self, now: datetime) -> bool:
+        """True if the response's expiry time has passed at ``now``."""
+        return self.expires is not None and self.expires <= now
+
     def as_dict(self, now: datetime) -> dict[str, object]:
         """A JSON-ready summary."""
-        response = self.response
         return {
             'key': self.key,
-            'method': response.request.method,
-            'url': response.url,
-            'status': response.status_code,
-            'size': response.size,
-            'created_at': response.created_at.isoformat(),
-            'expires': response.expires.isoformat() if response.expires else None,
+            'method': self.method,
+            'url': self.url,
+            'status': self.status,
+            'size': self.size,
+            'created_at': self.created_at.isoformat(),
+            'expires': self.expires.isoformat() if self.expires else None,
             'expired': self.is_expired(now),
         }
 
@@ -82,46 +111,61 @@ def parse_expire_after_text(text: str) -> ExpireAfter:
     return parse_age(text)
 
 
-def progress(items: Iterable[T], total: int, label: str) -> Iterator[T]:
-    """Yield ``items``, drawing a counter on stderr when stderr is a terminal.
+class Scan:
+    """The readable entries of a cache (optionally only URLs matching a glob), as they are read.
 
-    Scripts that capture stderr never see the carriage-return noise.
+    Iterate it once; afterwards `unreadable` holds the keys of entries that could not be decoded.
+
+    Args:
+        cache: The cache to read.
+        url_glob: Only URLs matching this shell-style pattern (``*/api/*``).
+        label: With a label, a progress bar counts the entries on a terminal's stderr.
     """
-    if not sys.stderr.isatty():
-        yield from items
-        return
-    count = 0
-    for count, item in enumerate(items, 1):
-        if count % 50 == 0 or count == total:
-            sys.stderr.write(f'\r{label}: {count}/{total}')
-            sys.stderr.flush()
-        yield item
-    if count:
-        sys.stderr.write('\r' + ' ' * (len(label) + 24) + '\r')
-        sys.stderr.flush()
+
+    def __init__(
+        self, cache: BaseCache, url_glob: Optional[str] = None, label: Optional[str] = None
+    ) -> None:
+        self.cache = cache
+        self.url_glob = url_glob
+        self.label = label
+        self.unreadable: list[str] = []
+
+    def __iter__(self) -> Iterator[Entry]:
+        entries = iter_entries(self.cache)
+        if self.label is not None:
+            entries = progress(entries, len(self.cache.responses), self.label)
+        for key, response in entries:
+            if response is None:
+                self.unreadable.append(key)
+            elif self.url_glob is None or fnmatchcase(response.url, self.url_glob):
+                yield Entry(key, response)
 
 
-def read_entries(
-    cache: BaseCache, url_glob: Optional[str] = None, label: str = 'Reading'
-) -> tuple[list[Entry], list[str]]:
-    """Every readable entry (optionally only URLs matching ``url_glob``), and unreadable keys."""
-    entries: list[Entry] = []
-    invalid: list[str] = []
-    total = len(cache.responses)
-    for key, response in progress(iter_entries(cache), total, label):
-        if response is None:
-            invalid.append(key)
-        elif url_glob is None or fnmatchcase(response.url, url_glob):
-            entries.append(Entry(key, response))
-    return entries, invalid
+def load(cache: BaseCache, key: str) -> Optional[CachedResponse]:
+    """The response stored under ``key``, or None if there is none or it cannot be read.
+
+    Unlike `BaseCache.get_response` it changes nothing: an unreadable entry stays where it is.
+    """
+    blob = cache.responses.get(key)
+    if blob is None:
+        return None
+    try:
+        return cache.serializer.loads(blob, key)
+    except ValueError:  # DecodeError: corrupt, foreign or written by another format
+        return None
 
 
 def find_response(cache: BaseCache, url_or_key: str) -> Optional[Entry]:
-    """The entry stored under a key, or for a GET URL: by the default key, else by its URL."""
+    """The entry stored under a key, or for a GET URL: by the default key, else by its URL.
+
+    A key may also be a redirect alias. Like `load`, it changes nothing in the cache.
+    """
     for key in [url_or_key, *_default_keys(cache, url_or_key)]:
-        response = cache.get_response(key)
-        if response is not None:
-            return Entry(response.cache_key or key, response)
+        target = cache.redirects.get(key)
+        for candidate in [key] if target is None else [key, _text(target)]:
+            response = load(cache, candidate)
+            if response is not None:
+                return Entry(candidate, response)
     # A session with custom key settings stores the URL under another key: scan for it.
     for key, response in iter_entries(cache):
         if response is not None and response.url == url_or_key:
@@ -136,3 +180,7 @@ def _default_keys(cache: BaseCache, text: str) -> list[str]:
         return keys_for(cache.create_key, [text])
     except ValueError:  # not a URL requests can prepare
         return []
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

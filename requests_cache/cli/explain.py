@@ -23,6 +23,7 @@ from ..policy import (
     decide,
     may_store,
 )
+from ._terminal import clean
 from .entries import find_response
 from .output import ExitCode, emit_json, human_time, warn
 
@@ -68,16 +69,16 @@ def explain(cache: BaseCache, args: argparse.Namespace) -> int:
     if args.json:
         emit_json(result)
     else:
-        print(f'{response.url} is stored (created {human_time(response.created_at)} UTC).')
+        print(f'{clean(response.url)} is stored (created {human_time(response.created_at)}).')
         print(f'Expires: {human_time(response.expires)}')
-        print(f'A request now would: {result["decision"]} ({decision.reason})')
+        print(f'A request now would: {result["decision"]} ({clean(decision.reason)})')
     return ExitCode.OK
 
 
 def _stored_facts(response: CachedResponse) -> StoredFacts:
     return StoredFacts(
         status=response.status_code,
-        headers=list(response.raw.headers.items()),
+        headers=response.header_pairs(),
         request_time=response.request_time,
         response_time=response.created_at,
         expires=response.expires,
@@ -111,8 +112,8 @@ def explain_fetched(args: argparse.Namespace) -> int:
         emit_json(result)
     else:
         verdict = 'would be stored' if result['would_store'] else 'would NOT be stored'
-        print(f'{response.url} answered {response.status_code}: {verdict}.')
+        print(f'{clean(response.url)} answered {response.status_code}: {verdict}.')
         if isinstance(decision, Store):
             print(f'Expires: {human_time(expires)}')
-        print(f'Reason: {decision.reason}')
+        print(f'Reason: {clean(decision.reason)}')
     return ExitCode.OK

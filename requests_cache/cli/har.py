@@ -8,51 +8,99 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import json
+import os
 import sys
-from collections.abc import Iterable
-from typing import Any, Optional
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, Optional, TextIO
 from urllib.parse import parse_qsl, urlsplit
 
 from .. import __version__
 from ..backends import BaseCache
 from ..models import CachedResponse
-from .entries import Entry, read_entries
+from ._terminal import Progress
+from .entries import Scan, load
 from .output import ExitCode, warn
 
-__all__ = ['export_har', 'har_document', 'har_entry']
+__all__ = ['export_har', 'har_entry', 'write_har']
 
 _HTTP_VERSIONS = {9: 'HTTP/0.9', 10: 'HTTP/1.0', 11: 'HTTP/1.1', 20: 'HTTP/2', 30: 'HTTP/3'}
 
 
 def export_har(cache: BaseCache, args: argparse.Namespace) -> int:
-    """Write the stored responses (those matching ``--url``) to ``--har FILE`` (``-`` = stdout)."""
-    entries, _ = read_entries(cache, args.url, label='Exporting')
-    if not entries:
+    """Write the stored responses (those matching ``--url``) to ``--har FILE`` (``-`` = stdout).
+
+    Entries are written one at a time, oldest first as HAR readers prefer: a first pass notes
+    only the key and request time of each entry, so memory stays flat however large the cache.
+    """
+    order = sorted((e.response.request_time, e.key) for e in Scan(cache, args.url, 'Reading'))
+    if not order:
         warn('no stored responses to export')
         return ExitCode.NOT_FOUND
-    document = har_document(entries)
-    text = json.dumps(document, indent=2, ensure_ascii=False)
+    keys = [key for _, key in order]
+    bar = Progress('Exporting', len(keys))
     if args.har == '-':
-        sys.stdout.write(text + '\n')
+        # A bar would land in the middle of the document on a terminal showing stdout.
+        bar.enabled = bar.enabled and not sys.stdout.isatty()
+        # ensure_ascii: on a terminal, no stored text may reach it unescaped (see _terminal).
+        written = write_har(_responses(cache, keys, bar), sys.stdout, ascii_only=True)
     else:
-        with open(args.har, 'w', encoding='utf-8') as file:
-            file.write(text + '\n')
-        print(f'Exported {len(entries)} entries to {args.har}', file=sys.stderr)
+        with _replace_when_done(Path(args.har)) as file:
+            written = write_har(_responses(cache, keys, bar), file)
+        print(f'Exported {written} entries to {args.har}', file=sys.stderr)
     return ExitCode.OK
 
 
-def har_document(entries: Iterable[Entry]) -> dict[str, Any]:
-    """A complete HAR 1.2 document, entries oldest first as dev tools list them."""
-    ordered = sorted(entries, key=lambda e: e.response.request_time)
-    return {
-        'log': {
-            'version': '1.2',
-            'creator': {'name': 'requests-cache', 'version': __version__},
-            'pages': [],
-            'entries': [har_entry(e.key, e.response) for e in ordered],
-        }
-    }
+def _responses(
+    cache: BaseCache, keys: list[str], bar: Progress
+) -> Iterator[tuple[str, CachedResponse]]:
+    """The responses for ``keys``, read one at a time, counted by ``bar``."""
+    try:
+        for key in keys:
+            response = load(cache, key)
+            bar.advance()
+            if response is not None:  # deleted or replaced by something unreadable meanwhile
+                yield key, response
+    finally:
+        bar.close()
+
+
+def write_har(
+    responses: Iterable[tuple[str, CachedResponse]], file: TextIO, ascii_only: bool = False
+) -> int:
+    """Write a HAR 1.2 document with one entry per ``(key, response)``, as they come.
+
+    Args:
+        responses: Keys and responses, in the order the entries should have.
+        file: A text file open for writing.
+        ascii_only: Escape every non-ASCII character and DEL (for a terminal).
+
+    Returns:
+        How many entries were written.
+    """
+    creator = json.dumps({'name': 'requests-cache', 'version': __version__})
+    file.write(f'{{"log": {{\n"version": "1.2",\n"creator": {creator},\n"pages": [],\n"entries": [')
+    count = 0
+    for count, (key, response) in enumerate(responses, 1):
+        text = json.dumps(har_entry(key, response), ensure_ascii=ascii_only)
+        file.write(('\n' if count == 1 else ',\n') + text)
+    file.write('\n]}}\n')
+    return count
+
+
+@contextlib.contextmanager
+def _replace_when_done(path: Path) -> Iterator[TextIO]:
+    """A file that takes the place of ``path`` only once it is complete; removed on failure."""
+    partial = path.with_name(path.name + '.partial')
+    try:
+        with open(partial, 'w', encoding='utf-8') as file:
+            yield file
+        os.replace(partial, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(partial)
 
 
 def har_entry(key: str, response: CachedResponse) -> dict[str, Any]:
@@ -98,7 +146,7 @@ def _har_response(response: CachedResponse) -> dict[str, Any]:
         'statusText': response.reason or '',
         'httpVersion': _http_version(response),
         'cookies': [],
-        'headers': _name_values(response.raw.headers.items()),
+        'headers': _name_values(response.header_pairs()),
         'content': _content(body, response.headers.get('Content-Type')),
         'redirectURL': response.headers.get('Location', ''),
         'headersSize': -1,

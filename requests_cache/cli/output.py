@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import IntEnum
 from typing import Any, Optional
 
-__all__ = ['ExitCode', 'emit_json', 'human_size', 'human_time', 'printable', 'warn']
+from ._terminal import Style, clean, clean_text
+
+__all__ = [
+    'ExitCode',
+    'emit_json',
+    'error_summary',
+    'human_size',
+    'human_time',
+    'printable',
+    'warn',
+]
+
+#: The longest error message printed; the rest of a driver's message is left out.
+MAX_ERROR_LENGTH = 300
+# pymongo appends its whole topology description (600 characters and more) to a server selection
+# timeout, and the timeouts it was configured with to every connection error.
+_MONGO_TOPOLOGY = re.compile(r',? Topology Description: .*', re.DOTALL)
+_MONGO_TIMEOUTS = re.compile(r' \(configured timeouts: [^)]*\)')
+_MONGO_TIMEOUT = re.compile(r', Timeout: ([\d.]+s)$')
 
 
 class ExitCode(IntEnum):
@@ -21,13 +40,26 @@ class ExitCode(IntEnum):
 
 
 def emit_json(data: Any) -> None:
-    """Print ``data`` as indented JSON on stdout."""
+    """Print ``data`` as indented JSON on stdout, every non-ASCII or control character escaped."""
     print(json.dumps(data, indent=2, sort_keys=False, default=str))
 
 
 def warn(message: str) -> None:
-    """Print a one-line message on stderr, prefixed with the program name."""
-    print(f'requests-cache: {message}', file=sys.stderr)
+    """Print a one-line message on stderr, prefixed with the program name (escaped)."""
+    prefix = Style.for_stream(sys.stderr)('requests-cache:', 'red')
+    print(f'{prefix} {clean(message)}', file=sys.stderr)
+
+
+def error_summary(exc: BaseException) -> str:
+    """An exception's message on one line of at most `MAX_ERROR_LENGTH` characters."""
+    message = _MONGO_TOPOLOGY.sub('', str(exc))
+    message = _MONGO_TIMEOUTS.sub('', message)
+    message = _MONGO_TIMEOUT.sub(r' (gave up after \1)', message)
+    lines = message.strip().splitlines()
+    first = lines[0] if lines else type(exc).__name__
+    if len(first) > MAX_ERROR_LENGTH:
+        first = first[: MAX_ERROR_LENGTH - 3] + '...'
+    return first
 
 
 def human_size(size: Optional[int]) -> str:
@@ -43,16 +75,17 @@ def human_size(size: Optional[int]) -> str:
 
 
 def human_time(value: Optional[datetime], never: str = 'never') -> str:
-    """A UTC timestamp to the second, or ``never`` for None."""
+    """A UTC timestamp to the second, labelled ``UTC``; ``never`` for None."""
     if value is None:
         return never
-    return value.strftime('%Y-%m-%d %H:%M:%S')
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return value.strftime('%Y-%m-%d %H:%M:%S UTC')
 
 
 def printable(body: bytes, limit: Optional[int]) -> str:
     """Decode a body for a terminal: invalid bytes and control characters become escapes."""
-    text = body[:limit].decode('utf-8', 'backslashreplace')
-    cleaned = ''.join(c if c.isprintable() or c in '\n\t' else repr(c)[1:-1] for c in text)
+    text = clean_text(body[:limit].decode('utf-8', 'backslashreplace'))
     if limit is not None and len(body) > limit:
-        cleaned += f'\n... ({len(body) - limit} more bytes; use --body to see all)'
-    return cleaned
+        text += f'\n... ({len(body) - limit} more bytes; use --body to see all)'
+    return text

@@ -5,17 +5,20 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .. import __version__
 from ..backends import BACKEND_CLASSES
 from ..policy import ExpireAfter
 from .entries import parse_age, parse_expire_after_text
 from .stats import HELP as STATS_HELP
 
-__all__ = ['GLOBAL_DEFAULTS', 'build_parser']
+__all__ = ['DEFAULT_CACHE', 'GLOBAL_DEFAULTS', 'build_parser']
 
 EXAMPLES = """\
 examples:
   requests-cache info                          summary of ./http_cache.sqlite
-  requests-cache -c ~/.cache/app.sqlite list --url '*/api/*' --sort size
+  requests-cache info demo_cache.sqlite        the same for another file
+  requests-cache list ~/.cache/app             a filesystem cache: its directory
+  requests-cache list --url '*/api/*' --sort size
   requests-cache list --expired --json         expired entries, for a script
   requests-cache show https://example.com/     headers, expiry and a body preview
   requests-cache delete --expired --older-than 2d
@@ -25,7 +28,6 @@ examples:
   requests-cache export --har cache.har        open it in the browser's network tab
   requests-cache -c new_cache migrate old_cache.sqlite --trust-pickle
   requests-cache --backend redis --connection-url redis://127.0.0.1:6379/0 -c my_app info
-  requests-cache --backend filesystem -c ./http_cache info
 
 exit codes:
   0  success
@@ -34,10 +36,11 @@ exit codes:
   3  storage, backend or network error (missing cache, unreachable server, missing extra)
 """
 
-#: Global options may go before or after the command; these are their defaults.
+#: The cache a command works on when none is named: ./http_cache.sqlite.
+DEFAULT_CACHE = 'http_cache'
+#: Global options may go before or after the command; these are their defaults (the cache and
+#: the backend are chosen by `requests_cache.cli.backend.choose_cache`).
 GLOBAL_DEFAULTS: dict[str, Any] = {
-    'backend': 'sqlite',
-    'cache': 'http_cache',
     'connection_url': None,
     'serializer': None,
     'timeout': 5.0,
@@ -54,15 +57,23 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[_global_options()],
     )
+    parser.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
     commands = parser.add_subparsers(dest='command', metavar='COMMAND', required=True)
 
-    _command(commands, 'info', 'summary: location, entries, size, expired')
+    info_cmd = _command(commands, 'info', 'summary: location, entries, size, expired')
+    info_cmd.add_argument(
+        '--scan',
+        action='store_true',
+        help='also read every entry: unreadable ones, oldest, newest, body bytes',
+    )
 
     list_cmd = _command(commands, 'list', 'stored URLs with status, size, expiry')
     _url_filter(list_cmd)
     list_cmd.add_argument('--expired', action='store_true', help='only expired responses')
     list_cmd.add_argument(
-        '--sort', choices=['url', 'created', 'expires', 'size'], default='url', help='sort order'
+        '--sort',
+        choices=['url', 'created', 'expires', 'size'],
+        help='sort order (reads every entry first); default: as stored, printed as read',
     )
     list_cmd.add_argument('--reverse', action='store_true', help='reverse the sort order')
 
@@ -103,7 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
         help='session expire_after: 3600, 1h, never, do-not-cache',
     )
 
-    migrate_cmd = _command(commands, 'migrate', 'copy a requests-cache 1.x cache into this one')
+    migrate_cmd = _command(
+        commands,
+        'migrate',
+        'copy a requests-cache 1.x cache into this one (given with -c)',
+        cache_argument=False,
+    )
     migrate_cmd.add_argument(
         'source', metavar='SOURCE', help='the 1.x SQLite file, or its filesystem cache directory'
     )
@@ -125,8 +141,9 @@ def _command(
     name: str,
     summary: str,
     description: str = '',
+    cache_argument: bool = True,
 ) -> argparse.ArgumentParser:
-    return commands.add_parser(
+    command = commands.add_parser(
         name,
         help=summary,
         description=description or summary[0].upper() + summary[1:] + '.',
@@ -134,6 +151,15 @@ def _command(
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[_global_options()],
     )
+    if cache_argument:
+        # Optional and first, so `show URL` and `show CACHE URL` both parse.
+        command.add_argument(
+            'cache_path',
+            nargs='?',
+            metavar='CACHE',
+            help='the cache, as -c takes it: a SQLite file, or a filesystem cache directory',
+        )
+    return command
 
 
 def _global_options() -> argparse.ArgumentParser:
@@ -144,7 +170,7 @@ def _global_options() -> argparse.ArgumentParser:
         '-b',
         '--backend',
         choices=sorted(set(BACKEND_CLASSES) - {'memory'}),
-        help='storage backend (default: sqlite)',
+        help='storage backend (default: filesystem for a directory, else sqlite)',
     )
     group.add_argument(
         '-c',

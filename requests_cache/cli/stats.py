@@ -13,6 +13,7 @@ from typing import Any
 from ..backends import BaseCache
 from ..backends.stats_store import DEFAULT_STATS_INTERVAL
 from ..stats import StatsSummary
+from ._terminal import clean
 from .backend import location
 from .output import ExitCode, emit_json, human_size, human_time
 
@@ -43,7 +44,7 @@ def stats(cache: BaseCache, args: argparse.Namespace) -> int:
     if args.json:
         emit_json({'location': location(cache, args.backend), **summary.as_dict(), **_reset(args)})
         return ExitCode.OK
-    where = location(cache, args.backend)
+    where = clean(location(cache, args.backend))
     if not summary.records:
         print(f'No statistics recorded in {where} yet.')
         print(
@@ -70,7 +71,10 @@ def stats_line(summary: StatsSummary) -> str:
 
 
 def _rows(summary: StatsSummary, where: str) -> list[tuple[str, Any]]:
-    stale = ', '.join(f'{reason} {count}' for reason, count in summary.stale_by_reason.items())
+    # The reasons are read from storage, which anyone who can write to it controls.
+    stale = ', '.join(
+        f'{clean(reason)} {count}' for reason, count in summary.stale_by_reason.items()
+    )
     return [
         ('Location', where),
         ('Hits', summary.hits),
@@ -84,8 +88,8 @@ def _rows(summary: StatsSummary, where: str) -> list[tuple[str, Any]]:
         ('Write errors', summary.write_errors),
         ('Evictions', summary.evictions),
         ('Processes', f'{summary.processes} ({_plural(summary.records, "record")})'),
-        ('First update', f'{human_time(summary.first_update, "-")} UTC'),
-        ('Last update', f'{human_time(summary.last_update, "-")} UTC'),
+        ('First update', human_time(summary.first_update, '-')),
+        ('Last update', human_time(summary.last_update, '-')),
     ]
 
 

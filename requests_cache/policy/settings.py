@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ __all__ = [
     'DEFAULT_ALLOWABLE_CODES',
     'DEFAULT_IGNORED_PARAMETERS',
     'DEPRECATED_SETTINGS',
+    'KNOWN_METHODS',
+    'STANDARD_METHODS',
     'CacheSettings',
     'RequestOptions',
     'closest_name',
@@ -58,6 +61,29 @@ DEPRECATED_SETTINGS = {
 }
 
 StaleSetting = Union[bool, ExpireAfter]
+_STALE_ALLOWED = 'True (no limit), False (off), or the most staleness to allow: '
+
+#: RFC 9110's methods, PATCH (RFC 5789) and QUERY.
+STANDARD_METHODS = (
+    'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY',
+)  # fmt: skip
+#: The methods of the IANA HTTP Method Registry. ``allowable_methods`` takes these in any case,
+#: and other method names (RFC 9110 tokens: extension methods) unless they are one typo away
+#: from a standard method: ``'GTE'`` is a mistake, ``'PURGE'`` an extension.
+KNOWN_METHODS = (
+    *STANDARD_METHODS,
+    'ACL', 'BASELINE-CONTROL', 'BIND', 'CHECKIN', 'CHECKOUT', 'COPY', 'LABEL', 'LINK', 'LOCK',
+    'MERGE', 'MKACTIVITY', 'MKCALENDAR', 'MKCOL', 'MKREDIRECTREF', 'MKWORKSPACE', 'MOVE',
+    'ORDERPATCH', 'PRI', 'PROPFIND', 'PROPPATCH', 'REBIND', 'REPORT', 'SEARCH', 'UNBIND',
+    'UNCHECKOUT', 'UNLINK', 'UNLOCK', 'UPDATE', 'UPDATEREDIRECTREF', 'VERSION-CONTROL',
+)  # fmt: skip
+_METHODS_ALLOWED = (
+    'a method name or an iterable of them: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE, '
+    'CONNECT, QUERY, another registered method (PROPFIND, REPORT...), or an extension method '
+    '(an RFC 9110 token) that is not one typo away from a standard one'
+)
+#: RFC 9110 §5.6.2 ``token``: the characters a method name is made of.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 @dataclass(frozen=True)
@@ -234,10 +260,45 @@ def _codes(value: object, name: str) -> Optional[tuple[int, ...]]:
 
 
 def _methods(value: object, name: str) -> tuple[str, ...]:
-    items = _sequence(value, name, 'an iterable of HTTP method names')
-    if not all(isinstance(m, str) and m.strip() for m in items):
-        raise ConfigurationError(f'{name}={value!r} is not valid; allowed: HTTP method names')
-    return tuple(m.upper() for m in items)
+    # requests-cache 1.x took allowable_methods='GET' (a bare string) as that one method.
+    items = (value,) if isinstance(value, str) else _sequence(value, name, _METHODS_ALLOWED)
+    methods = []
+    for item in items:
+        method = item.upper() if isinstance(item, str) else None
+        if method is None or not _TOKEN.fullmatch(method):
+            raise ConfigurationError(
+                f'{name}={value!r} is not valid: {item!r} is not a method name; '
+                f'allowed: {_METHODS_ALLOWED}'
+            )
+        suggestion = None if method in KNOWN_METHODS else _misspelt_method(method)
+        if suggestion is not None:
+            raise ConfigurationError(
+                f'{name}={value!r} is not valid: {item!r} is not an HTTP method; did you mean '
+                f'{suggestion!r}? allowed: {_METHODS_ALLOWED}'
+            )
+        methods.append(method)
+    return tuple(methods)
+
+
+def _misspelt_method(method: str) -> Optional[str]:
+    """The standard method ``method`` is one typo away from (a letter added, dropped, changed,
+    or two swapped), if any."""
+    for known in STANDARD_METHODS:
+        if len(method) == len(known):
+            diffs = [i for i, (a, b) in enumerate(zip(method, known)) if a != b]
+            swapped = (
+                len(diffs) == 2
+                and diffs[1] == diffs[0] + 1
+                and method[diffs[0]] == known[diffs[1]]
+                and method[diffs[1]] == known[diffs[0]]
+            )
+            if len(diffs) == 1 or swapped:
+                return known
+        elif abs(len(method) - len(known)) == 1:
+            longer, shorter = (method, known) if len(method) > len(known) else (known, method)
+            if any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer))):
+                return known
+    return None
 
 
 def _names(value: object, name: str) -> tuple[str, ...]:
@@ -264,7 +325,12 @@ def _callable(value: object, name: str) -> Optional[Callable[..., Any]]:
 def _stale(value: object, name: str) -> StaleSetting:
     if isinstance(value, bool):
         return value
-    return parse_expire_after(value, name)
+    try:
+        return parse_expire_after(value, name)
+    except ConfigurationError as exc:
+        # The expiration message lists every value but the booleans this setting also takes.
+        message = str(exc).replace('allowed: ', f'allowed: {_STALE_ALLOWED}', 1)
+        raise ConfigurationError(message) from None
 
 
 def _seconds(value: object, name: str) -> float:

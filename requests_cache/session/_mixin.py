@@ -104,9 +104,8 @@ class CacheMixin:
         explicit.update(rename_deprecated(setting_kwargs))
         self._settings = CacheSettings.from_kwargs(**explicit)
         backend_kwargs, next_kwargs = self._split_for_next_class(backend, other_kwargs)
-        self.cache: BaseCache = init_backend(
-            cache_name, backend, **storage_arguments(backend, serializer, backend_kwargs)
-        )
+        arguments = storage_arguments(backend, serializer, backend_kwargs, type(self).__name__)
+        self.cache: BaseCache = init_backend(cache_name, backend, **arguments)
         self.cache.key_settings = self._settings
         self.autoclose = autoclose
         self._disable_token = object()

@@ -157,6 +157,34 @@ class BaseStorageTest:
         del storage['nul\x00byte']
         assert 'nul\x00bytf' in storage and len(storage) == len(ODD_KEYS) - 1
 
+    def test_scan_yields_every_value_once_while_values_are_rewritten(self, storage):
+        """scan() yields each key with its value exactly once, even when the caller rewrites
+        values as it goes (as reset_expiration() does)."""
+        values = {key: f'value {i}'.encode() for i, key in enumerate(ODD_KEYS)}
+        for key, value in values.items():
+            storage[key] = value
+        seen: dict[str, bytes] = {}
+        for key, value in storage.scan():
+            assert key not in seen
+            seen[key] = bytes(value)
+            storage[key] = b'rewritten'
+        assert seen == values
+
+    def test_count_expired_and_stored_size_are_exact_where_offered(self, storage):
+        """A backend that counts expired values or stored bytes without reading them counts them
+        exactly; the others say None instead of guessing."""
+        now = utcnow()
+        storage.set('old', b'12345', now - timedelta(seconds=10))
+        storage.set('new', b'123', now + timedelta(hours=1))
+        storage.set('never', b'1', None)
+        offers_count = type(storage).count_expired is not BaseStorage.count_expired
+        assert storage.count_expired(now) == (1 if offers_count else None)
+        size = storage.stored_size()
+        if type(storage).stored_size is BaseStorage.stored_size:
+            assert size is None
+        else:
+            assert 9 <= size < 9 + 3 * 1024  # the values, plus at most a small header each
+
 
 def make_response(key: str, body: bytes = b'hello', url: str = '') -> CachedResponse:
     """A small CachedResponse for cache tests."""

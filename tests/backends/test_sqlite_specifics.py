@@ -158,6 +158,23 @@ def test_expired_keys_come_from_the_index(tmp_path):
     cache.close()
 
 
+def test_scan_reads_in_small_groups_across_batches(tmp_path):
+    """scan() holds only a few values at a time, yet finds every row of a table larger than one
+    batch of keys, with values larger than its byte budget."""
+    cache = SQLiteCache(tmp_path / 'c')
+    storage = cache.responses
+    values = {f'key{n:05d}': bytes([n % 256]) * (n % 7 + 1) for n in range(1203)}
+    for key, value in values.items():
+        storage[key] = value
+    storage.scan_bytes = 5  # a group closes once it holds 5 bytes: one to three rows here
+    statements: list[str] = []
+    cache.connections.get().set_trace_callback(statements.append)
+    assert dict(storage.scan()) == values
+    value_reads = sum('SELECT key, value' in sql for sql in statements)
+    assert len(values) / 3 <= value_reads <= len(values)
+    cache.close()
+
+
 def test_bad_table_name_is_rejected(tmp_path):
     """Table names are identifiers we check, never SQL we pass through."""
     from requests_cache.backends.sqlite import SQLiteStorage

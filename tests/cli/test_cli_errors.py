@@ -66,6 +66,19 @@ def test_unreachable_redis_exits_3(run: Runner) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_unreachable_mongodb_is_one_short_line(run: Runner) -> None:
+    """A MongoDB server that refuses connections is one short line, not pymongo's topology."""
+    pytest.importorskip('pymongo')
+    result = run(
+        '-b', 'mongodb', '--connection-url', 'mongodb://127.0.0.1:1', '--timeout', '0.5', 'info'
+    )
+    assert result.code == 3
+    assert result.stderr.startswith('requests-cache: mongodb storage error: 127.0.0.1:1: ')
+    assert 'Topology' not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert len(result.stderr) < 200
+
+
 def test_missing_driver_exits_3_and_names_the_extra(run: Runner, tmp_path: Path) -> None:
     """Without redis-py installed, the redis backend is a one-line error naming the extra."""
     shadow = tmp_path / 'shadow' / 'redis'

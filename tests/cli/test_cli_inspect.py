@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from cli_support import Runner, Urls
 
+import requests_cache
+
 
 def test_info_json_counts_entries_and_size(run: Runner, filled: Urls, tmp_path: Path) -> None:
-    """info --json reports the backend, the file, four entries, one expired, and the disk size."""
+    """info --json reports the backend, the file, four entries, one expired, and the sizes."""
     result = run('info', '--json')
     assert result.code == 0, result.stderr
     info = result.json()
     assert info['backend'] == 'sqlite'
     assert Path(info['location']).name == 'http_cache.sqlite'
-    assert (info['entries'], info['expired'], info['invalid']) == (4, 1, 0)
+    assert (info['entries'], info['expired'], info['redirects']) == (4, 1, 0)
     assert info['size_on_disk'] >= (tmp_path / 'http_cache.sqlite').stat().st_size > 0
+    assert info['stored_bytes'] > 1200 + 6 + 5 + 7  # the four bodies, and their metadata
+    # What only reading every entry can tell is left to --scan.
+    assert (info['invalid'], info['oldest'], info['newest'], info['body_bytes']) == (None,) * 4
+
+
+def test_info_scan_reads_every_entry(run: Runner, filled: Urls) -> None:
+    """info --scan adds the unreadable count, the total body size, the oldest and newest."""
+    info = run('info', '--scan', '--json').json()
+    assert (info['entries'], info['expired'], info['invalid']) == (4, 1, 0)
+    assert info['body_bytes'] == 1200 + 6 + 5 + 7
     assert info['oldest'] < info['newest']
 
 
@@ -23,9 +36,12 @@ def test_info_text_is_readable(run: Runner, filled: Urls) -> None:
     """info without --json prints labelled lines and nothing on stderr."""
     result = run('info')
     assert result.code == 0
-    assert 'Entries:      4 (1 expired, 0 unreadable)' in result.stdout
+    assert 'Entries:      4 (1 expired)' in result.stdout
     assert 'Size on disk:' in result.stdout
     assert result.stderr == ''
+    scanned = run('info', '--scan').stdout
+    assert 'Unreadable:   0' in scanned
+    assert re.search(r'Oldest: +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC', scanned)
 
 
 def test_global_options_work_after_the_command(run: Runner, filled: Urls) -> None:
@@ -67,13 +83,28 @@ def test_list_sorts_by_size_and_created(run: Runner, filled: Urls) -> None:
 
 
 def test_list_text_marks_expired(run: Runner, filled: Urls) -> None:
-    """The text listing shows status, method, URL, and flags expired entries."""
+    """The text listing shows status, method, URL, UTC times, and flags expired entries."""
     result = run('list')
     assert result.code == 0
     lines = result.stdout.splitlines()
     assert len(lines) == 4
     assert any('(expired)' in line and line.endswith(filled.expired) for line in lines)
     assert all(line.startswith('200') for line in lines)
+    time = r'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC'
+    assert all(re.search(rf'  {time}  {time}', line) for line in lines)
+
+
+def test_list_skips_unreadable_entries_and_says_so(
+    run: Runner, filled: Urls, tmp_path: Path
+) -> None:
+    """An entry that cannot be decoded is left out of the listing and counted on stderr."""
+    cache = requests_cache.SQLiteCache(tmp_path / 'http_cache')
+    cache.responses['garbage'] = b'not a response'
+    cache.close()
+    result = run('list')
+    assert (result.code, len(result.stdout.splitlines())) == (0, 4)
+    assert result.stderr.startswith('requests-cache: 1 entry could not be read')
+    assert 'delete --invalid' in result.stderr
 
 
 def test_list_filter_without_match_exits_1(run: Runner, filled: Urls) -> None:
@@ -88,6 +119,7 @@ def test_show_by_url_prints_headers_and_preview(run: Runner, filled: Urls) -> No
     result = run('show', filled.text)
     assert result.code == 0
     assert 'Status:   200 OK' in result.stdout
+    assert re.search(r'Created:  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC', result.stdout)
     assert 'X-Test: yes' in result.stdout
     assert 'hello world' in result.stdout
     assert '700 more bytes; use --body' in result.stdout
@@ -126,3 +158,20 @@ def test_filesystem_backend_info_and_list(run: Runner, filled_fs: Urls, tmp_path
     assert info['location'].endswith('fs_cache')
     rows = run('-b', 'filesystem', '-c', 'fs_cache', 'list', '--json').json()
     assert sorted(row['url'] for row in rows) == sorted(vars(filled_fs).values())
+
+
+def test_show_changes_nothing_in_the_cache(run: Runner, filled: Urls, tmp_path: Path) -> None:
+    """show of an unreadable entry says so and leaves it in place (deleting is delete's job);
+    show of a redirect alias shows the response it points to."""
+    cache = requests_cache.SQLiteCache(tmp_path / 'http_cache')
+    keys = {cache.get_response(key).url: key for key in cache.responses}
+    text_key = keys[filled.text]
+    cache.responses['garbage'] = b'not a response'
+    cache.save_redirect('an-alias', text_key)
+    cache.close()
+    result = run('show', 'garbage')
+    assert result.code == 1
+    assert 'the entry garbage cannot be read' in result.stderr
+    assert run('info', '--json').json()['entries'] == 5
+    shown = run('show', 'an-alias', '--json').json()
+    assert (shown['url'], shown['key']) == (filled.text, text_key)

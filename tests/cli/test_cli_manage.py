@@ -39,13 +39,13 @@ def test_delete_by_url_glob(run: Runner, filled: Urls) -> None:
 
 
 def test_delete_invalid(run: Runner, filled: Urls, tmp_path: Path) -> None:
-    """delete --invalid removes entries that cannot be decoded, which info counts."""
+    """delete --invalid removes entries that cannot be decoded, which info --scan counts."""
     cache = requests_cache.SQLiteCache(tmp_path / 'http_cache')
     cache.responses['garbage'] = b'not a response'
     cache.close()
-    assert run('info', '--json').json()['invalid'] == 1
+    assert run('info', '--scan', '--json').json()['invalid'] == 1
     assert run('delete', '--invalid', '--json').json() == {'deleted': 1}
-    assert run('info', '--json').json()['invalid'] == 0
+    assert run('info', '--scan', '--json').json()['invalid'] == 0
 
 
 def test_delete_without_criteria_is_a_usage_error(run: Runner, filled: Urls) -> None:
