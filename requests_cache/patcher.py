@@ -62,8 +62,17 @@ def install_cache(
             # backend is shared by all of them.
             super().__init__(backend=shared_backend, autoclose=False, **setting_kwargs)
 
+        def __reduce__(self) -> tuple[Any, ...]:
+            # Pickled like a requests.Session (its own attributes only), and unpickled as the
+            # session requests.Session() makes then: cached again if a cache is installed.
+            return (_new_session, (), self.__getstate__())
+
     with _lock:
         _patch(_InstalledSession)
+
+
+def _new_session() -> requests.Session:
+    return requests.Session()
 
 
 def uninstall_cache() -> None:

@@ -15,7 +15,7 @@ from ..policy.settings import DEFAULT_IGNORED_PARAMETERS
 from .request import CachedRequest
 from .response import CachedResponse, utcnow
 
-__all__ = ['snapshot_response']
+__all__ = ['redacted_request', 'snapshot_response']
 
 #: Response headers holding URLs, which may carry ignored (secret) query parameters.
 _URL_HEADERS = frozenset({'location', 'content-location'})
@@ -93,6 +93,12 @@ def _stored_request(response: Response, ignored: tuple[str, ...]) -> CachedReque
     request: Optional[PreparedRequest] = response.request
     if request is None:
         return CachedRequest(url=keys.redact_url(response.url or '', ignored))
+    return redacted_request(request, ignored)
+
+
+def redacted_request(request: PreparedRequest, ignored: Iterable[str]) -> CachedRequest:
+    """A copy of ``request`` with ``REDACTED`` in place of ignored parameters and credentials,
+    in its URL, headers and body: what the cache stores, and what a hit's ``request`` shows."""
     content_type = request.headers.get('Content-Type', '') or ''
     return CachedRequest(
         method=request.method or 'GET',

@@ -20,6 +20,8 @@ from requests.utils import resolve_proxies
 
 from .. import keys
 from ..backends import BaseCache
+from ..models import CachedResponse
+from ..models.snapshot import redacted_request
 from ..policy import CacheSettings, RequestFacts, RequestOptions, Serve
 from ..stats import CacheStats
 
@@ -139,6 +141,12 @@ class Exchange:
     def log_url(self) -> LogUrl:
         """The URL for log lines, redacted when the line is emitted."""
         return LogUrl(self.request.url, self.settings)
+
+    def attach_request(self, response: CachedResponse) -> None:
+        """Make ``response.request`` this exchange's request, redacted as storage would keep it
+        (built the first time it is read: most callers never read it)."""
+        request, ignored = self.request, self.settings.ignored_parameters
+        response.set_request_loader(lambda: redacted_request(request, ignored))
 
     def response_hooks(self) -> list[Callable[..., Any]]:
         """The response hooks requests would run for this request."""

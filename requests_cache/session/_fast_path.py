@@ -18,8 +18,10 @@ is known without preparing:
 * the stored response is fresh, has no ``Vary``, and is not a redirect.
 
 The answer then goes through the same lookup, decision, statistics, logging and serving as every
-other hit; response hooks get the keyword arguments requests would give them, environment
-included (merged only when there are hooks to call). Anything else calls ``super().request()``.
+other hit (`FastExchange` only supplies the request lazily): the served response's ``request`` is
+prepared the usual way (then redacted) the first time it is read, and response hooks get the
+keyword arguments requests would give them, environment included (merged only when there are
+hooks to call). Anything else calls ``super().request()``.
 """
 
 from __future__ import annotations
@@ -31,8 +33,11 @@ from functools import lru_cache
 from typing import Any, Optional
 
 from requests import PreparedRequest, Request, Response, Session
+from requests.exceptions import InvalidHeader
 from requests.models import REDIRECT_STATI
+from requests.utils import check_header_validity
 
+from ..models.snapshot import redacted_request
 from ..policy import CacheSettings, RequestOptions, Serve
 from ._context import Exchange, is_disabled
 from ._lookup import log_decision, look_up_quietly
@@ -79,9 +84,21 @@ _SCALARS = (str, bytes, int, float)
 
 
 class FastExchange(Exchange):
-    """An exchange answered before preparing the request."""
+    """An exchange answered before preparing: the request is prepared only if it is read."""
 
+    user_request: Callable[[], Request]
     environment: Callable[[], dict[str, Any]]
+
+    def attach_request(self, response: Any) -> None:
+        """Prepare ``response.request`` the first time it is read, as requests would have, then
+        redact it like every hit's request."""
+        session, user_request = self.session, self.user_request
+        ignored = self.settings.ignored_parameters
+
+        def prepare() -> Any:
+            return redacted_request(session.prepare_request(user_request()), ignored)
+
+        response.set_request_loader(prepare)
 
     def response_hooks(self) -> list[Callable[..., Any]]:
         """With no request hooks, requests' merged hooks are the session's own."""
@@ -136,6 +153,7 @@ def fast_hit(
     ):
         return None
     log_decision(exchange, lookup)
+    exchange.user_request = lambda: _user_request(method, url, call)
     exchange.environment = lambda: _environment(session, prepared_url, call)
     return serve_stored(exchange, cached, decision)
 
@@ -199,8 +217,8 @@ def _fast_inputs(
         or call.get('cookies')
         or len(session.cookies)
         or _has_hooks(call.get('hooks'))
-        or _any_matters(call.get('headers'), settings.ignored_parameters)
-        or _any_matters(session.headers, settings.ignored_parameters)
+        or not _call_headers_ok(call.get('headers'), settings.ignored_parameters)
+        or not _session_headers_ok(session, settings.ignored_parameters)
         or (session.trust_env and _netrc_exists())
         or is_disabled(session._disable_token)
         or steps_aside(session)
@@ -214,11 +232,37 @@ def _has_hooks(hooks: Any) -> bool:
     return bool(hooks) and any(hooks.values())
 
 
-def _any_matters(headers: Any, ignored: tuple[str, ...]) -> bool:
+def _call_headers_ok(headers: Any, ignored: tuple[str, ...]) -> bool:
+    """True if the call's own headers matter to nothing and are valid, as requests checks them
+    when preparing (an invalid one raises `InvalidHeader` on both paths)."""
     if not headers:
-        return False
+        return True
     matter = _headers_that_matter(ignored)
-    return any(str(name).lower() in matter for name in headers)
+    if any(str(name).lower() in matter for name in headers):
+        return False
+    for name, value in headers.items():
+        if value is not None:  # None removes a session header; requests never checks it
+            check_header_validity((name, value))
+    return True
+
+
+def _session_headers_ok(session: Any, ignored: tuple[str, ...]) -> bool:
+    """Like `_call_headers_ok` for the session's headers, remembered while they stay the same:
+    they change rarely and are checked on every call."""
+    items = tuple(session.headers.items())
+    checked = session.__dict__.get('_requests_cache_checked_headers')
+    if checked is not None and checked[0] is ignored and checked[1] == items:
+        return True
+    matter = _headers_that_matter(ignored)
+    if any(str(name).lower() in matter for name, _ in items):
+        return False
+    for item in items:
+        try:
+            check_header_validity(item)
+        except InvalidHeader:
+            return False  # the full path raises it, as requests does
+    session.__dict__['_requests_cache_checked_headers'] = (ignored, items)
+    return True
 
 
 @lru_cache(maxsize=64)
@@ -241,6 +285,22 @@ def _effective_verify(session: Any, verify: Any) -> Any:
     if session.trust_env and (merged is True or merged is None) and from_env:
         return True
     return merged
+
+
+def _user_request(method: str, url: str, call: Mapping[str, Any]) -> Request:
+    """The request as requests' ``request()`` builds it from the call's arguments."""
+    return Request(
+        method=method,
+        url=url,
+        headers=call.get('headers'),
+        files=call.get('files'),
+        data=call.get('data') or {},
+        json=call.get('json'),
+        params=call.get('params') or {},
+        auth=call.get('auth'),
+        cookies=call.get('cookies'),
+        hooks=call.get('hooks'),
+    )
 
 
 def _environment(session: Any, url: str, call: Mapping[str, Any]) -> dict[str, Any]:

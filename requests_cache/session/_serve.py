@@ -5,7 +5,7 @@ path of ``request()``, a lookup in ``send()``, a follower of a coalesced request
 response standing in for a failed origin. It does to a stored response what
 `requests.Session.send` does to a live one after the transport: run the response hooks with the
 same keyword arguments, and follow (or point ``.next`` at) a redirect. ``response.request`` is
-the stored (redacted) request, as in requests-cache 1.x.
+the request that found it, redacted.
 """
 
 from __future__ import annotations
@@ -37,11 +37,12 @@ def serve_stored(exchange: Exchange, cached: CachedResponse, decision: policy.Se
 
 
 def deliver(exchange: Exchange, cached: CachedResponse) -> Response:
-    """Report the age, run the hooks, and handle a redirect like requests.
+    """Attach the request, report the age, run the hooks, and handle a redirect like requests.
 
-    ``response.request`` stays the stored request, redacted, as in requests-cache 1.x: what was
-    sent to get the stored response, not the request that found it.
+    ``response.request`` is the request that found the response, redacted as storage keeps it
+    (``REDACTED`` in place of credentials, as requests-cache 1.x showed on hits).
     """
+    exchange.attach_request(cached)
     if exchange.settings.cache_control:
         # RFC 9111 §5.1: tell the caller how old the response is, upstream age included.
         age = current_age(

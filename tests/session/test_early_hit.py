@@ -132,8 +132,8 @@ def test_send_looks_a_miss_up_once(tmp_path, origin, monkeypatch):
     assert len(reads) == 2
 
 
-def test_a_fast_hit_never_prepares_the_request(tmp_path, origin, monkeypatch):
-    """A fast hit does not prepare the request at all: its ``request`` is the stored one."""
+def test_request_is_prepared_only_when_read(tmp_path, origin, monkeypatch):
+    """A fast hit does not prepare its request unless the caller reads ``response.request``."""
     session = CachedSession(backend='memory')
     url = origin.url('/early/lazy')
     session.get(url)
@@ -145,8 +145,9 @@ def test_a_fast_hit_never_prepares_the_request(tmp_path, origin, monkeypatch):
         lambda self, request: prepared.append(request.url) or real_prepare(self, request),
     )
     response = session.get(url)
-    assert response.from_cache and response.request.url == url
-    assert prepared == []
+    assert response.from_cache and prepared == []
+    assert response.request.url == url
+    assert prepared == [url]
 
 
 _names = st.text(st.characters(codec='utf-8', exclude_characters='\x00'), min_size=1, max_size=8)

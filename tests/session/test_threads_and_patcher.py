@@ -115,3 +115,17 @@ def test_install_cache_with_custom_session_factory(tmp_path, origin):
 
     requests_cache.install_cache(str(tmp_path / 'f'), session_factory=Tagged)
     assert requests.Session().tagged is True
+
+
+def test_an_installed_session_pickles_like_a_requests_session(tmp_path, origin):
+    """A session made while the cache is installed pickles and unpickles (requests' own test
+    suite does this), and the copy keeps its headers and caches through the installed cache."""
+    import pickle
+
+    requests_cache.install_cache(str(tmp_path / 'pickled'), backend='memory')
+    session = requests.Session()
+    session.headers['X-Kept'] = '1'
+    session.get(origin.url('/pickled'))
+    copy = pickle.loads(pickle.dumps(session))
+    assert copy.headers['X-Kept'] == '1'
+    assert copy.get(origin.url('/pickled')).from_cache is True
