@@ -51,5 +51,5 @@ def test_an_argument_nobody_takes_is_still_an_error():
     class Plain(CacheMixin, requests.Session):
         """CacheMixin on a plain Session."""
 
-    with pytest.raises(UnknownSettingError, match="expire_after"):
+    with pytest.raises(UnknownSettingError, match='expire_after'):
         Plain(backend='memory', expire_afer=60)
