@@ -120,10 +120,10 @@ class BaseCache:
     ) -> Optional[CachedResponse]:
         blob = self.responses.get(key)
         if blob is None:
-            target = self.redirects.get(key)
+            target = alias_target(self.redirects.get(key))
             if target is None:
                 return default
-            key = _as_str(target)
+            key = target
             blob = self.responses.get(key)
             if blob is None:
                 return default
@@ -131,7 +131,8 @@ class BaseCache:
             response = self.serializer.loads(blob, key)
         except DecodeError as exc:
             logger.warning('Dropping unreadable cache entry %s: %s', key, exc)
-            self.responses.pop(key, None)
+            # discard(): other threads may be dropping the same entry right now (issue 15).
+            self.responses.discard(key)
             return default
         self.responses.touch(key)
         return response
@@ -213,10 +214,8 @@ class BaseCache:
         """Delete redirect aliases that point at ``keys``; runs only after an eviction."""
         doomed = set(keys)
         aliases = []
-        for alias in list(self.redirects):
-            # get(), not items(): another thread may delete an alias while we look.
-            target = self.redirects.get(alias)
-            if target is not None and _as_str(target) in doomed:
+        for alias, target in self.redirects.items():
+            if alias_target(target) in doomed:
                 aliases.append(alias)
         self.redirects.bulk_delete(aliases)
 
@@ -291,7 +290,7 @@ class BaseCache:
                     doomed.add(key)
         logger.debug('Deleting up to %d responses from %s', len(doomed), self)
         self.responses.bulk_delete(doomed)
-        aliases = [k for k, v in self.redirects.items() if _as_str(v) in doomed or k in doomed]
+        aliases = [k for k, v in self.redirects.items() if alias_target(v) in doomed or k in doomed]
         self.redirects.bulk_delete(aliases)
 
     def _delete_expired(self, now: datetime) -> bool:
@@ -342,7 +341,7 @@ class BaseCache:
             new_key = create_key(response.request)
             if new_key != key:
                 self.save_response(response, new_key)
-                self.responses.pop(key, None)
+                self.responses.discard(key)
 
     def update(self, other: BaseCache) -> None:
         """Copy every response and redirect of another cache into this one."""
@@ -350,7 +349,9 @@ class BaseCache:
             if response is not None:
                 self.save_response(response, key)
         for alias, target in other.redirects.items():
-            self.save_redirect(alias, _as_str(target))
+            checked = alias_target(target)
+            if checked is not None:
+                self.save_redirect(alias, checked)
 
     def clear(self) -> None:
         """Delete every stored response and redirect; persisted statistics stay (see
@@ -445,5 +446,17 @@ def _deprecated(old: str, new: str) -> None:
     warnings.warn(f'{old} is deprecated; use {new} instead', DeprecationWarning, stacklevel=3)
 
 
-def _as_str(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
+def alias_target(value: Any) -> Optional[str]:
+    """The cache key a stored redirect alias points at; None if there is none, or if the stored
+    value is not a key (not text, or bytes that are not UTF-8), which makes the alias a miss."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        try:
+            return bytes(value).decode('utf-8')
+        except UnicodeDecodeError:
+            logger.warning('Ignoring a redirect alias whose target is not UTF-8 text')
+            return None
+    if value is not None:
+        logger.warning('Ignoring a redirect alias stored as %s', type(value).__name__)
+    return None

@@ -26,6 +26,7 @@ from .eviction import (
     DEFAULT_MAX_RESPONSE_SIZE,
     AccessLog,
     Clock,
+    RunningTotals,
     SizeLimits,
     blob_size,
     select_victims,
@@ -97,10 +98,8 @@ class SQLiteStorage(BaseStorage):
         self.clock = clock
         #: Reads waiting to be written to the ``accessed`` column; only kept when bounded.
         self.access_log = AccessLog(clock=clock) if self.limits.bounded else None
-        # Running totals for this process, exact between resyncs; None means "count again".
-        self._entries: Optional[int] = None
-        self._size = 0
-        self._writes_since_sync = 0
+        #: Entries and bytes for this process, exact between resyncs.
+        self.totals = RunningTotals(_RESYNC_EVERY)
         connections.add_schema(
             lambda connection: _create_table(connection, table_name),
             present=lambda connection: _table_is_current(connection, table_name),
@@ -147,7 +146,7 @@ class SQLiteStorage(BaseStorage):
                     # and the last write to finish leaves the table within its limits.
                     victims = self._enforce_limits(connection, size)
         except BaseException:
-            self._entries = None  # rolled back: the running totals may have drifted
+            self.totals.forget()  # rolled back: the running totals may have drifted
             raise
         if victims and self.on_evict:
             self.on_evict(victims)
@@ -194,33 +193,28 @@ class SQLiteStorage(BaseStorage):
 
     # --- end of chunked writes ---------------------------------------------------------------
     def _count_replaced(self, connection: sqlite3.Connection, key: str) -> None:
-        if self._entries is None:
+        if not self.totals.known:
             return
         row = connection.execute(
             f'SELECT COALESCE(size, LENGTH(value)) FROM "{self.table_name}" WHERE key=?', (key,)
         ).fetchone()
         if row is not None:
-            self._entries -= 1
-            self._size -= int(row[0] or 0)
+            self.totals.replaced(int(row[0] or 0))
 
     def _enforce_limits(self, connection: sqlite3.Connection, size: int) -> list[str]:
-        self._writes_since_sync += 1
-        if self._entries is not None and self._writes_since_sync < _RESYNC_EVERY:
-            self._entries += 1
-            self._size += size
-            if not self.limits.exceeded(self._entries, self._size):
-                return []
+        counted = self.totals.add(size)
+        if counted is not None and not self.limits.exceeded(*counted):
+            return []
         # Count exactly: the totals are unknown, stale (other processes write too), or over.
-        self._entries, self._size = _usage(connection, self.table_name)
-        self._writes_since_sync = 0
-        if not self.limits.exceeded(self._entries, self._size):
+        entries, used = _usage(connection, self.table_name)
+        if not self.limits.exceeded(entries, used):
+            self.totals.set(entries, used)
             return []
         self._write_access_times(connection)
         victims, freed = _evict(
-            connection, self.table_name, self.clock(), self._entries, self._size, self.limits
+            connection, self.table_name, self.clock(), entries, used, self.limits
         )
-        self._entries -= len(victims)
-        self._size -= freed
+        self.totals.set(entries - len(victims), used - freed)
         logger.debug('Evicted %d entries from %s', len(victims), self)
         return victims
 
@@ -248,7 +242,7 @@ class SQLiteStorage(BaseStorage):
         key = sqlite_text(key)
         with self.connections.write() as connection:
             cursor = connection.execute(f'DELETE FROM "{self.table_name}" WHERE key=?', (key,))
-            self._entries = None  # deletes are rare: count again at the next write
+            self.totals.forget()  # deletes are rare: count again at the next write
         if cursor.rowcount == 0:
             raise KeyError(key)
 
@@ -285,17 +279,17 @@ class SQLiteStorage(BaseStorage):
                     connection.execute(
                         f'DELETE FROM "{self.table_name}" WHERE {column} IN ({marks})', chunk
                     )
-                self._entries = None
+                self.totals.forget()
 
     def forget_totals(self) -> None:
         """Rows were deleted behind the running totals' back: count again at the next write."""
-        self._entries = None
+        self.totals.forget()
 
     def clear(self) -> None:
         """Delete every row of this table."""
         with self.connections.write() as connection:
             connection.execute(f'DELETE FROM "{self.table_name}"')
-            self._entries, self._size = 0, 0
+            self.totals.set(0, 0)
 
     def expired_keys(self, now: datetime) -> list[str]:
         """Keys whose expiry time has passed, found through the index."""

@@ -6,9 +6,10 @@ if it holds a connection); `requests_cache.backends.base.BaseCache` puts the HTT
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import ItemsView, Iterable, Iterator, MutableMapping, ValuesView
 from datetime import datetime
 from typing import Any, Callable, Optional
 
@@ -59,11 +60,41 @@ class BaseStorage(MutableMapping[str, Any], ABC):
         logger.debug('Joining a %d-byte blob in memory: %r has no chunked write', len(blob), self)
         self.set(key, blob.read_all(), expires)
 
-    # ----------------------------------------------------------------------------------------
+    # --- deleting and iterating while other threads and processes do the same ----------------
+    def discard(self, key: str) -> None:
+        """Delete ``key`` if it is there; a key that is missing, or that another thread or
+        process deletes first, is not an error."""
+        with contextlib.suppress(KeyError):
+            del self[key]
+
+    def pop(self, key: str, *default: Any) -> Any:
+        """Remove ``key`` and return its value, like `dict.pop`.
+
+        `MutableMapping.pop` reads, then deletes, and raises `KeyError` when another thread
+        deletes the key in between (issue 15: two threads dropping the same unreadable entry);
+        here the key is gone either way, so the value read is returned.
+        """
+        try:
+            value = self[key]
+        except KeyError:
+            if default:
+                return default[0]
+            raise
+        self.discard(key)
+        return value
+
+    def items(self) -> ItemsView[str, Any]:
+        """``(key, value)`` pairs; keys deleted while the pairs are read are skipped."""
+        return _LiveItems(self)
+
+    def values(self) -> ValuesView[Any]:
+        """The values; keys deleted while they are read are skipped."""
+        return _LiveValues(self)
+
     def bulk_delete(self, keys: Iterable[str]) -> None:
         """Delete several keys; missing keys are ignored."""
         for key in list(keys):
-            self.pop(key, None)
+            self.discard(key)
 
     def clear(self) -> None:
         """Delete everything in this store."""
@@ -81,6 +112,26 @@ class BaseStorage(MutableMapping[str, Any], ABC):
 
     def __repr__(self) -> str:
         return f'<{type(self).__name__}>'
+
+
+class _LiveItems(ItemsView[str, Any]):
+    # The ItemsView default reads ``mapping[key]`` for every listed key and raises KeyError
+    # for one that another thread or process deleted after the listing.
+    _mapping: BaseStorage
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        for key in self._mapping:
+            value = self._mapping.get(key)
+            if value is not None:
+                yield key, value
+
+
+class _LiveValues(ValuesView[Any]):
+    _mapping: BaseStorage
+
+    def __iter__(self) -> Iterator[Any]:
+        for _key, value in _LiveItems(self._mapping):
+            yield value
 
 
 class DictStorage(BaseStorage):
