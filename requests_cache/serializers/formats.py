@@ -93,7 +93,7 @@ def _frame_stream(entry: dict[str, Any]) -> ChunkedBlob:
 
 #: The default format: safe to load from untrusted storage, and at least as fast as pickle.
 binary_serializer = SerializerPipeline(
-    [Stage(_frame_dumps, _frame_loads, 'msgpack-frame', stream=_frame_stream)], 'binary', version=2
+    [Stage(_frame_dumps, _frame_loads, 'msgpack-frame', stream=_frame_stream)], 'binary', version=3
 )
 
 #: Pickle: loading it runs code chosen by whoever wrote the blob. Opt in only, and sign it.

@@ -1,8 +1,9 @@
 """Serializer pipelines: a response passes through a list of stages on its way to storage.
 
-``dumps`` runs the stages in order and prefixes the result with the pipeline's tag; ``loads``
-checks the tag, then runs the stages in reverse. Any failure on the way back is a `DecodeError`,
-which the cache turns into a logged miss (or a `StorageError` with ``strict=True``).
+``dumps`` runs the stages in order, prefixes the result with the pipeline's tag and seals it with a
+checksum (see `requests_cache.serializers.checksums`); ``loads`` checks the checksum and the tag,
+then runs the stages in reverse. Any failure on the way back is a `DecodeError`, which the cache
+turns into a logged miss (or a `StorageError` with ``strict=True``).
 
 Binary stages may return a list or tuple of byte chunks instead of one bytes object: the pipeline
 joins the tag and the chunks in one copy, so a large body is copied once on the way out. On the way
@@ -17,11 +18,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any, Callable, Optional
 
 from ..errors import StorageError
 from ..models import CachedResponse
 from . import chunks
+from .checksums import TRAILER, ChecksummedBlob, crc32_of, entry_checksum, split_trailer
 from .chunks import ChunkedBlob, attached_body, joined
 from .entry import DecodeError, entry_to_response, response_to_chunked_entry, response_to_entry
 
@@ -75,6 +78,13 @@ def join_chunks(value: Any, prefix: bytes = b'') -> bytes:
     return b''.join((prefix, value))
 
 
+def sealed(value: Any, prefix: bytes) -> bytes:
+    """`join_chunks` with the CRC-32 of the result appended, still in a single copy."""
+    chunks = value if isinstance(value, (list, tuple)) else (value,)
+    crc = crc32_of(chunks, crc32_of((prefix,)))
+    return b''.join((prefix, *chunks, TRAILER.pack(crc)))
+
+
 class SerializerPipeline:
     """Turns a `CachedResponse` into a tagged blob (or document) and back.
 
@@ -85,7 +95,8 @@ class SerializerPipeline:
         stages: Steps from the entry dict toward storage.
         name: Format name; part of the tag, so a blob written by one format is never read by
             another.
-        version: Format version; part of the tag.
+        version: Format version; part of the tag. The default is 2: version 1 blobs were
+            written before every blob carried a checksum, and read as misses.
         is_binary: True if the result is bytes; False for document formats (a dict).
         strict: Raise `StorageError` instead of `DecodeError` for unreadable blobs, so corruption
             is loud instead of a logged miss.
@@ -100,7 +111,7 @@ class SerializerPipeline:
         self,
         stages: Sequence[Stage],
         name: str,
-        version: int = 1,
+        version: int = 2,
         is_binary: bool = True,
         strict: bool = False,
         safe: bool = True,
@@ -126,11 +137,13 @@ class SerializerPipeline:
             Bytes for binary pipelines, a dict for document pipelines.
         """
         value: Any = response_to_entry(response)
+        if not self.is_binary:
+            checksum = entry_checksum(value)
         for stage in self.stages:
             value = stage.dumps(value)
         if self.is_binary:
-            return join_chunks(value, self._tag_bytes)
-        return {'_format': self.tag, **value}
+            return sealed(value, self._tag_bytes)
+        return {'_format': self.tag, '_checksum': checksum, **value}
 
     @property
     def streams(self) -> bool:
@@ -147,7 +160,7 @@ class SerializerPipeline:
             cache_key: The key it is stored under (see `dumps`).
 
         Returns:
-            The tagged blob as chunks, byte-identical to what `dumps` returns; close it after use.
+            The sealed blob as chunks, byte-identical to what `dumps` returns; close it after use.
             None if there is no attached body over ``INLINE_BODY_LIMIT``, or a stage cannot
             stream: then call `dumps`, which reads the attached body into memory.
         """
@@ -165,7 +178,7 @@ class SerializerPipeline:
         for stage in self.stages:
             assert stage.stream is not None  # checked by self.streams
             value = stage.stream(value)
-        return joined(self._tag_bytes, value)
+        return ChecksummedBlob(joined(self._tag_bytes, value))
 
     def loads(self, blob: Any, cache_key: str = '') -> CachedResponse:
         """Deserialize a blob written by `dumps`.
@@ -189,15 +202,34 @@ class SerializerPipeline:
             raise
 
     def _loads(self, blob: Any, cache_key: str) -> CachedResponse:
-        value = self._untag(blob)
+        if self.is_binary:
+            value = self._untag(self._verified(blob))
+            checksum = None
+        else:
+            value = self._untag(blob)
+            checksum = value.pop('_checksum', None)
         try:
             for stage in reversed(self.stages):
                 value = stage.loads(value)
+            if not self.is_binary:
+                _check_entry(value, checksum)
         except DecodeError:
             raise
         except Exception as exc:  # decoders raise anything on foreign data; all of it is a miss
             raise DecodeError(f'{self.name} decoding failed: {exc!r}') from exc
         return entry_to_response(value, cache_key)
+
+    def _verified(self, blob: Any) -> Any:
+        """The blob without its checksum trailer, once the checksum matches."""
+        if not isinstance(blob, (bytes, bytearray, memoryview)):
+            return blob  # _untag names what it is
+        try:
+            return split_trailer(memoryview(blob))
+        except ValueError as exc:
+            tagged = memoryview(blob)[: len(self._tag_bytes)] == self._tag_bytes
+            # Another format's blob fails here too; say what it is rather than "damaged".
+            message = str(exc) if tagged else f'not a {self.tag.strip()!r} blob: {_describe(blob)}'
+            raise DecodeError(message) from exc
 
     def _untag(self, blob: Any) -> Any:
         if self.is_binary:
@@ -217,6 +249,14 @@ class SerializerPipeline:
 
     def __repr__(self) -> str:
         return f'SerializerPipeline({self.name!r}, version={self.version}, stages={self.stages})'
+
+
+def _check_entry(entry: Any, checksum: Any) -> None:
+    # DynamoDB hands every number back as a Decimal.
+    if not isinstance(checksum, (int, Decimal)) or isinstance(checksum, bool):
+        raise DecodeError('document has no checksum')
+    if entry_checksum(entry) != checksum:
+        raise DecodeError('checksum mismatch (the stored document is damaged)')
 
 
 def _describe(blob: Any) -> str:
