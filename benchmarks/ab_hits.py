@@ -30,7 +30,8 @@ REPO = Path(__file__).resolve().parent.parent
 _WORKER = textwrap.dedent(
     """
     import json, statistics, sys, tempfile, time
-    tree, repo, backend, size, hits = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+    tree, repo, backend = sys.argv[1:4]
+    size, hits = int(sys.argv[4]), int(sys.argv[5])
     sys.path[:0] = [tree, repo]
     import requests_cache
     assert requests_cache.__file__.startswith(tree), requests_cache.__file__
