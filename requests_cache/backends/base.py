@@ -28,7 +28,7 @@ from .eviction import DEFAULT_MAX_RESPONSE_SIZE, blob_size, check_max_response_s
 from .resilience import NEVER_OPENS, CircuitBreaker
 from .selection import AgeInput, expired_keys, iter_entries, keys_for, older_than_cutoff
 from .stats_store import DEFAULT_STATS_INTERVAL, StatsRecorder
-from .storage import BaseStorage, DictStorage
+from .storage import SMALL_VALUE_LIMIT, BaseStorage, DictStorage
 
 __all__ = ['BaseCache', 'BaseStorage', 'DictStorage']
 
@@ -80,8 +80,7 @@ class BaseCache:
         self.breaker: Optional[CircuitBreaker] = (
             None if self.strict else CircuitBreaker(type(self).__name__, threshold=NEVER_OPENS)
         )
-        #: A response whose serialized blob is larger than this many bytes is not stored.
-        self.max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
+        self._max_response_size = DEFAULT_MAX_RESPONSE_SIZE
 
     @classmethod
     def accepted_kwargs(cls) -> set[str]:
@@ -196,13 +195,28 @@ class BaseCache:
         )
         return False
 
+    @property
+    def max_response_size(self) -> int:
+        """A response whose serialized blob is larger than this many bytes is not stored, and a
+        stored one that is larger is a miss, never read whole (where the backend can tell)."""
+        return self._max_response_size
+
+    @max_response_size.setter
+    def max_response_size(self, value: int) -> None:
+        self._max_response_size = check_max_response_size(value)
+        self.responses.max_value_size = self._max_response_size
+
     def _configure_limits(self, max_response_size: Any) -> None:
-        """Set ``max_response_size`` and remove redirect aliases of evicted responses.
+        """Set ``max_response_size`` and the read limits of every storage, and remove redirect
+        aliases of evicted responses.
 
         Raises:
             ConfigurationError: ``max_response_size`` is not a non-negative int.
         """
-        self.max_response_size = check_max_response_size(max_response_size)
+        self.max_response_size = max_response_size
+        for storage in (self.redirects, self.meta):
+            if storage.max_value_size is None:
+                storage.max_value_size = SMALL_VALUE_LIMIT
         self.responses.on_evict = self._evicted
 
     def _evicted(self, keys: list[str]) -> None:

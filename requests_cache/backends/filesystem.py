@@ -28,11 +28,13 @@ last, so it is computed while the chunks are written.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import logging
 import math
 import os
+import stat
 import struct
 import tempfile
 import threading
@@ -42,7 +44,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from itertools import chain
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, BinaryIO, Optional, Union
 
 from ..errors import ConfigurationError, StorageError
 from ..serializers import SerializerPipeline
@@ -62,6 +64,8 @@ _MAGIC = b'rcf1'
 _HEADER = struct.Struct('>4scIQ')  # magic, value type, key length, value length
 _TRAILER = struct.Struct('>I')  # CRC-32 of the header, the key and the value
 _BYTES, _TEXT, _JSON = b'B', b'S', b'J'
+_O_NONBLOCK = getattr(os, 'O_NONBLOCK', 0)  # POSIX; Windows has no FIFOs to worry about
+_O_NOFOLLOW = getattr(os, 'O_NOFOLLOW', 0)
 # Scan a bounded directory again after this many writes, to notice other processes' writes.
 _RESYNC_EVERY = 256
 
@@ -124,7 +128,7 @@ class FileStorage(BaseStorage):
         ]
 
     def __getitem__(self, key: str) -> Any:
-        stored_key, value = self._read(self.path_for(key))
+        stored_key, value = self._read(self.path_for(key), key)
         if stored_key != key:  # a SHA-256 collision, in theory only
             raise KeyError(key)
         return value
@@ -296,11 +300,18 @@ class FileStorage(BaseStorage):
             self._expires.clear()
             self._entries = None
 
-    def _read(self, path: Path) -> tuple[str, Any]:
+    def _read(self, path: Path, key: str) -> tuple[str, Any]:
         try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise KeyError(str(path)) from None
+            file = _open_regular(path)
+            if file is None:
+                raise KeyError(key)
+            with file:
+                size = os.fstat(file.fileno()).st_size
+                if self.max_value_size is not None:
+                    overhead = _HEADER.size + len(_encoded(key)) + _TRAILER.size
+                    if size > self.max_value_size + overhead:
+                        raise self._oversize(key, size - overhead)
+                data = file.read()
         except OSError as exc:
             raise StorageError(f'filesystem storage error reading {path}: {exc}') from exc
         try:
@@ -394,11 +405,44 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()
 
 
+def _open_regular(path: Path) -> Optional[BinaryIO]:
+    """``path`` opened for reading if it is a regular file; None if it is missing or anything
+    else (a FIFO, a device, a symlink, a directory), which is logged and, if possible, removed.
+
+    Opened without following a symlink and without blocking, so a FIFO planted at an entry's
+    path cannot hang a read (issue 15, item 5).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | _O_NOFOLLOW | getattr(os, 'O_BINARY', 0))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno not in (errno.ELOOP, errno.EISDIR, errno.ENXIO, errno.EMLINK):
+            raise
+        logger.warning('Ignoring %s: not a regular file (%s)', path, exc.strerror)
+        return None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        logger.warning('Removing %s from the cache: not a regular file', path)
+        if not stat.S_ISDIR(mode):
+            _unlink_quietly(path)
+        return None
+    return os.fdopen(fd, 'rb')
+
+
+def _encoded(key: str) -> bytes:
+    return key.encode('utf-8', 'surrogatepass')
+
+
 def _read_key(path: Path) -> Optional[str]:
     # Only the header and the key: listing a cache must not read every body, so the checksum is
     # left to reads. The file name is a digest of the key, which checks the key alone.
     try:
-        with path.open('rb') as file:
+        file = _open_regular(path)
+        if file is None:
+            return None
+        with file:
             magic, _kind, key_length, _length = _HEADER.unpack(file.read(_HEADER.size))
             encoded = file.read(key_length) if magic == _MAGIC else b''
         if magic != _MAGIC or len(encoded) != key_length:

@@ -50,6 +50,7 @@ logger = logging.getLogger(__name__)
 
 _TABLE_NAME = re.compile(r'[A-Za-z_][A-Za-z0-9_]{0,62}')
 _BULK_CHUNK = 500  # stays under SQLite's default limit of 999 bound parameters
+_NO_LIMIT = 2**62  # a read limit that never applies (SQLite compares with a bound integer)
 # Count a bounded table again after this many writes, to notice other processes' writes.
 _RESYNC_EVERY = 256
 
@@ -106,11 +107,28 @@ class SQLiteStorage(BaseStorage):
         )
 
     def __getitem__(self, key: str) -> Any:
-        key = sqlite_text(key)
-        rows = self.connections.read(f'SELECT value FROM "{self.table_name}" WHERE key=?', (key,))
+        # One statement that measures the value before reading it: length() of a blob does not
+        # load it, so a value over max_value_size is never read (issue 15, item 5). Text comes
+        # back as bytes and is decoded here, so text that is not UTF-8 is a miss, not an error.
+        limit = _NO_LIMIT if self.max_value_size is None else self.max_value_size
+        rows = self.connections.read(
+            'SELECT CASE WHEN length(value) > ? THEN NULL '
+            "WHEN typeof(value) = 'text' THEN CAST(value AS BLOB) ELSE value END, "
+            f'length(value), typeof(value) FROM "{self.table_name}" WHERE key=?',
+            (limit, sqlite_text(key)),
+        )
         if not rows:
             raise KeyError(key)
-        return rows[0][0]
+        value, length, kind = rows[0]
+        if value is None and length is not None:
+            raise self._oversize(key, length)
+        if kind == 'text':
+            try:
+                return bytes(value).decode('utf-8')
+            except UnicodeDecodeError:
+                logger.warning('Ignoring cache entry %s in %r: its text is not UTF-8', key, self)
+                raise KeyError(key) from None
+        return value
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.set(key, value)

@@ -15,9 +15,12 @@ from typing import Any, Callable, Optional
 
 from ..serializers.chunks import ChunkedBlob
 
-__all__ = ['BaseStorage', 'DictStorage']
+__all__ = ['SMALL_VALUE_LIMIT', 'BaseStorage', 'DictStorage']
 
 logger = logging.getLogger(__name__)
+
+#: The largest value a storage of small records (redirects, statistics) reads.
+SMALL_VALUE_LIMIT = 1024 * 1024
 
 
 class BaseStorage(MutableMapping[str, Any], ABC):
@@ -29,6 +32,10 @@ class BaseStorage(MutableMapping[str, Any], ABC):
 
     #: Called with the keys a bounded storage evicted, after the eviction is stored.
     on_evict: Optional[Callable[[list[str]], None]] = None
+    #: A stored value larger than this many bytes reads as missing (`KeyError`), and is never
+    #: read whole, in backends that can learn a value's size first (SQLite, files, Redis): a
+    #: hostile 600 MB value must be a miss, not a MemoryError. None: no limit.
+    max_value_size: Optional[int] = None
 
     @abstractmethod
     def __getitem__(self, key: str) -> Any: ...
@@ -109,6 +116,17 @@ class BaseStorage(MutableMapping[str, Any], ABC):
 
     def close(self) -> None:
         """Release connections or file handles; the default has none."""
+
+    def _oversize(self, key: str, size: int) -> KeyError:
+        """Log a value over `max_value_size` and return the `KeyError` that makes it a miss."""
+        logger.warning(
+            'Ignoring cache entry %s in %r: %d bytes is over the read limit of %s bytes',
+            key,
+            self,
+            size,
+            self.max_value_size,
+        )
+        return KeyError(key)
 
     def __repr__(self) -> str:
         return f'<{type(self).__name__}>'
