@@ -97,21 +97,28 @@ class SQLiteStorage(BaseStorage):
         self.table_name = table_name
         self.limits = limits or SizeLimits()
         self.clock = clock
-        #: Reads waiting to be written to the ``accessed`` column; only kept when bounded.
-        self.access_log = AccessLog(clock=clock) if self.limits.bounded else None
+        #: Reads waiting to be written to the ``accessed`` column; only kept when bounded (and
+        #: writable: a read-only cache records nothing).
+        bounded = self.limits.bounded and not connections.read_only
+        self.access_log = AccessLog(clock=clock) if bounded else None
         #: Entries and bytes for this process, exact between resyncs.
         self.totals = RunningTotals(_RESYNC_EVERY)
-        connections.add_schema(
+        #: False when a read-only database lacks this table: it then reads as empty.
+        self.exists = connections.add_schema(
             lambda connection: _create_table(connection, table_name),
             present=lambda connection: _table_is_current(connection, table_name),
         )
+
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """Rows of a read-only query on this table (none if the table does not exist)."""
+        return self.connections.read(sql, params) if self.exists else []
 
     def __getitem__(self, key: str) -> Any:
         # One statement that measures the value before reading it: length() of a blob does not
         # load it, so a value over max_value_size is never read (issue 15, item 5). Text comes
         # back as bytes and is decoded here, so text that is not UTF-8 is a miss, not an error.
         limit = _NO_LIMIT if self.max_value_size is None else self.max_value_size
-        rows = self.connections.read(
+        rows = self._read(
             'SELECT CASE WHEN length(value) > ? THEN NULL '
             "WHEN typeof(value) = 'text' THEN CAST(value AS BLOB) ELSE value END, "
             f'length(value), typeof(value) FROM "{self.table_name}" WHERE key=?',
@@ -205,7 +212,7 @@ class SQLiteStorage(BaseStorage):
         if not hasattr(sqlite3.Connection, 'blobopen'):
             return False
         if self._value_is_last is None:
-            columns = self.connections.read(f'PRAGMA table_info("{self.table_name}")')
+            columns = self._read(f'PRAGMA table_info("{self.table_name}")')
             self._value_is_last = bool(columns) and columns[-1][1] == 'value'
         return self._value_is_last
 
@@ -266,14 +273,15 @@ class SQLiteStorage(BaseStorage):
 
     def __contains__(self, key: object) -> bool:
         sql = f'SELECT 1 FROM "{self.table_name}" WHERE key=?'
-        return isinstance(key, str) and bool(self.connections.read(sql, (sqlite_text(key),)))
+        return isinstance(key, str) and bool(self._read(sql, (sqlite_text(key),)))
 
     def __iter__(self) -> Iterator[str]:
-        rows = self.connections.read(f'SELECT key FROM "{self.table_name}"')
+        rows = self._read(f'SELECT key FROM "{self.table_name}"')
         return iter([row[0] for row in rows])
 
     def __len__(self) -> int:
-        return int(self.connections.read(f'SELECT COUNT(*) FROM "{self.table_name}"')[0][0])
+        rows = self._read(f'SELECT COUNT(*) FROM "{self.table_name}"')
+        return int(rows[0][0]) if rows else 0
 
     def bulk_delete(self, keys: Iterable[str]) -> None:
         """Delete many keys in a few statements."""
@@ -312,7 +320,7 @@ class SQLiteStorage(BaseStorage):
     def expired_keys(self, now: datetime) -> list[str]:
         """Keys whose expiry time has passed, found through the index."""
         sql = f'SELECT key FROM "{self.table_name}" WHERE expires <= ?'
-        return [row[0] for row in self.connections.read(sql, (now.timestamp(),))]
+        return [row[0] for row in self._read(sql, (now.timestamp(),))]
 
     def close(self) -> None:
         """Write pending read times, then close the shared connections."""
@@ -415,9 +423,10 @@ def _evict(
 class SQLiteCache(BaseCache):
     """The default backend: responses and redirects in one SQLite file.
 
-    A file that turns out not to be a database, or to be malformed, is moved aside to
+    A requests-cache database that turns out to be damaged is moved aside to
     ``<db_path>.corrupt-<UTC time>`` and replaced by an empty one (logged at ERROR); requests
-    are served from the origin meanwhile.
+    are served from the origin meanwhile. A file that is not a requests-cache database is never
+    used, changed or moved: opening it raises `ConfigurationError`.
 
     Args:
         db_path: Database path; ``~`` is expanded, ``.sqlite`` added when there is no suffix,
@@ -434,10 +443,15 @@ class SQLiteCache(BaseCache):
         max_entries: Evict when more responses than this are stored (None: no limit).
         max_size: Evict when the stored blobs take more bytes than this (None: no limit).
         max_response_size: Do not store a response whose blob is larger than this many bytes.
+        read_only: Open the database read-only (a ``mode=ro`` URI): nothing is created, written
+            or recovered, a missing file or table reads as empty, and writes fail (counted in
+            ``stats.write_errors``, or `StorageError` with ``strict``). For inspection commands
+            and ``read_only`` sessions.
         kwargs: Extra `sqlite3.connect` arguments.
 
     Raises:
-        ConfigurationError: An option has a value that is not allowed.
+        ConfigurationError: An option has a value that is not allowed, or the file at
+            ``db_path`` is not a requests-cache database.
     """
 
     backend_kwargs = (
@@ -455,6 +469,7 @@ class SQLiteCache(BaseCache):
         'max_entries',
         'max_size',
         'max_response_size',
+        'read_only',
     )
 
     def __init__(
@@ -471,6 +486,7 @@ class SQLiteCache(BaseCache):
         max_entries: Optional[int] = None,
         max_size: Optional[int] = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        read_only: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(str(db_path), serializer, **kwargs)
@@ -485,8 +501,11 @@ class SQLiteCache(BaseCache):
         )
         self.db_path = path
         self.connections = SQLiteConnections(
-            path, wal, busy_timeout, write_timeout, synchronous, **kwargs
+            path, wal, busy_timeout, write_timeout, synchronous, read_only, **kwargs
         )
+        self.read_only = read_only
+        if read_only:
+            self.stats_interval = None  # statistics are written nowhere
         self.responses: SQLiteStorage = SQLiteStorage(self.connections, 'responses', limits)
         self.redirects: SQLiteStorage = SQLiteStorage(self.connections, 'redirects')
         self.meta: SQLiteStorage = SQLiteStorage(self.connections, 'meta')
