@@ -33,14 +33,16 @@ def test_home_is_expanded(monkeypatch, tmp_path):
 
 
 def test_use_temp_and_use_cache_dir(monkeypatch, tmp_path):
-    """use_temp puts the file in the temp dir, use_cache_dir in XDG_CACHE_HOME."""
+    """use_temp puts the file in a private directory of the temp dir, use_cache_dir in
+    XDG_CACHE_HOME."""
     monkeypatch.setenv('TMPDIR', str(tmp_path / 'tmp'))
     monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'xdg'))
     (tmp_path / 'tmp').mkdir()
     import tempfile
 
     monkeypatch.setattr(tempfile, 'tempdir', None)
-    assert SQLiteCache('t', use_temp=True).db_path == tmp_path / 'tmp' / 't.sqlite'
+    private = tmp_path / 'tmp' / f'requests-cache-{os.geteuid()}'
+    assert SQLiteCache('t', use_temp=True).db_path == private / 't.sqlite'
     cached = SQLiteCache('c', use_cache_dir=True).db_path
     assert cached == tmp_path / 'xdg' / 'requests_cache' / 'c.sqlite'
     with pytest.raises(ValueError, match='use_temp'):
