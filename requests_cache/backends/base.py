@@ -376,7 +376,7 @@ class BaseCache:
 
     def close(self) -> None:
         """Write `stats` to `meta`, then close the underlying storage connections."""
-        self.flush_stats()
+        self.stats_recorder.close()
         self.responses.close()
         self.redirects.close()
         self.meta.close()

@@ -530,7 +530,7 @@ class SQLiteCache(BaseCache):
 
     def close(self) -> None:
         """Write statistics and pending read times, then close every connection to the database."""
-        self.flush_stats()
+        self.stats_recorder.close()
         try:
             self.responses.flush_access_times()
         except StorageError as exc:  # lost read times only make eviction less exact
