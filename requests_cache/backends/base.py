@@ -117,13 +117,13 @@ class BaseCache:
     def _read_response(
         self, key: str, default: Optional[CachedResponse]
     ) -> Optional[CachedResponse]:
-        blob = self.responses.get(key)
+        blob = self.responses.get_streamable(key)
         if blob is None:
             target = alias_target(self.redirects.get(key))
             if target is None:
                 return default
             key = target
-            blob = self.responses.get(key)
+            blob = self.responses.get_streamable(key)
             if blob is None:
                 return default
         try:

@@ -47,11 +47,12 @@ from pathlib import Path
 from typing import Any, BinaryIO, Optional, Union
 
 from ..errors import ConfigurationError, StorageError
-from ..serializers import SerializerPipeline
+from ..serializers import SerializerPipeline, chunks
 from ..serializers.chunks import ChunkedBlob
 from .base import BaseCache, BaseStorage
 from .eviction import DEFAULT_MAX_RESPONSE_SIZE, Clock, SizeLimits, select_victims
 from .sqlite import cache_path, make_private_dirs
+from .stored_blobs import FileValue
 
 __all__ = ['FileCache', 'FileStorage']
 
@@ -128,7 +129,27 @@ class FileStorage(BaseStorage):
         ]
 
     def __getitem__(self, key: str) -> Any:
-        stored_key, value = self._read(self.path_for(key), key)
+        return self._load(key, streamable=False)
+
+    def get_streamable(self, key: str) -> Any:
+        """The value under ``key``; one over `chunks.INLINE_BODY_LIMIT` as a `FileValue` read a
+        piece at a time from the open file. None if missing.
+
+        A value read in pieces is checked by its header, its length and its key here, and by
+        the serializer's checksum before it is served; the file's own CRC-32, which would take
+        one more pass over the whole file, is left to whole reads.
+        """
+        try:
+            return self._load(key, streamable=True)
+        except KeyError:
+            return None
+
+    def _load(self, key: str, streamable: bool) -> Any:
+        path = self.path_for(key)
+        data = self._read(path, key, streamable)
+        if isinstance(data, FileValue):
+            return data
+        stored_key, value = self._decode_file(path, data)
         if stored_key != key:  # a SHA-256 collision, in theory only
             raise KeyError(key)
         return value
@@ -300,20 +321,34 @@ class FileStorage(BaseStorage):
             self._expires.clear()
             self._entries = None
 
-    def _read(self, path: Path, key: str) -> tuple[str, Any]:
+    def _read(self, path: Path, key: str, streamable: bool = False) -> Any:
+        """The whole file; or, if ``streamable`` and its value is large, a `FileValue` over it.
+
+        Raises:
+            KeyError: No regular file there, or its value is over `max_value_size`.
+            StorageError: It could not be read.
+        """
+        encoded_key = _encoded(key)
         try:
             file = _open_regular(path)
             if file is None:
                 raise KeyError(key)
-            with file:
+            with contextlib.ExitStack() as owned:
+                owned.callback(file.close)
                 size = os.fstat(file.fileno()).st_size
-                if self.max_value_size is not None:
-                    overhead = _HEADER.size + len(_encoded(key)) + _TRAILER.size
-                    if size > self.max_value_size + overhead:
-                        raise self._oversize(key, size - overhead)
-                data = file.read()
+                value_size = size - _HEADER.size - len(encoded_key) - _TRAILER.size
+                if self.max_value_size is not None and value_size > self.max_value_size:
+                    raise self._oversize(key, value_size)
+                if streamable and value_size > chunks.INLINE_BODY_LIMIT:
+                    stored = _file_value(file, encoded_key, value_size)
+                    if stored is not None:
+                        owned.pop_all()  # the FileValue closes the file
+                        return stored
+                return file.read()
         except OSError as exc:
             raise StorageError(f'filesystem storage error reading {path}: {exc}') from exc
+
+    def _decode_file(self, path: Path, data: bytes) -> tuple[str, Any]:
         try:
             return _decode(data)
         except (ValueError, struct.error) as exc:
@@ -429,6 +464,23 @@ def _open_regular(path: Path) -> Optional[BinaryIO]:
             _unlink_quietly(path)
         return None
     return os.fdopen(fd, 'rb')
+
+
+def _file_value(file: BinaryIO, encoded_key: bytes, value_size: int) -> Optional[FileValue]:
+    """A `FileValue` over the value of an open entry file whose header says it holds
+    ``value_size`` bytes under ``encoded_key``; None if it does not (the whole read then finds
+    what is wrong)."""
+    head = file.read(_HEADER.size + len(encoded_key))
+    if len(head) != _HEADER.size + len(encoded_key):
+        return None
+    magic, kind, key_length, length = _HEADER.unpack_from(head)
+    if (magic, kind, key_length, length) != (_MAGIC, _BYTES, len(encoded_key), value_size):
+        file.seek(0)
+        return None
+    if head[_HEADER.size :] != encoded_key:
+        file.seek(0)
+        return None
+    return FileValue(file, len(head), value_size)
 
 
 def _encoded(key: str) -> bytes:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
 from ..errors import ConfigurationError, StorageError
-from ..serializers import SerializerPipeline
+from ..serializers import SerializerPipeline, chunks
 from ..serializers.chunks import ChunkedBlob
 from .base import BaseCache, BaseStorage
 from .eviction import (
@@ -36,6 +36,7 @@ from .sqlite_connections import (  # re-exported: the filesystem backend imports
     make_private_dirs as make_private_dirs,
 )
 from .sqlite_paths import cache_path, sqlite_path, user_cache_dir
+from .stored_blobs import SQLiteBlob
 
 __all__ = [
     'SQLiteCache',
@@ -114,20 +115,48 @@ class SQLiteStorage(BaseStorage):
         return self.connections.read(sql, params) if self.exists else []
 
     def __getitem__(self, key: str) -> Any:
-        # One statement that measures the value before reading it: length() of a blob does not
-        # load it, so a value over max_value_size is never read (issue 15, item 5). Text comes
-        # back as bytes and is decoded here, so text that is not UTF-8 is a miss, not an error.
+        return self._select(key, None)
+
+    def get_streamable(self, key: str) -> Any:
+        """The value under ``key``; one over `chunks.INLINE_BODY_LIMIT` as a `SQLiteBlob` read a
+        piece at a time (Python 3.11+, a database file in WAL mode). None if missing."""
+        streams = self.connections.wal and hasattr(sqlite3.Connection, 'blobopen')
+        try:
+            value = self._select(key, chunks.INLINE_BODY_LIMIT if streams else None)
+            if value is not None or self.connections.path is None:
+                return value
+            return SQLiteBlob(
+                self.connections.path,
+                self.table_name,
+                sqlite_text(key),
+                self.connections.busy_timeout,
+            )
+        except KeyError:  # missing, over max_value_size, or deleted meanwhile
+            return None
+
+    def _select(self, key: str, inline_limit: Optional[int]) -> Any:
+        """The value, or None when it is a blob over ``inline_limit``.
+
+        One statement that measures the value before reading it: length() of a blob does not
+        load it, so a value over max_value_size is never read (issue 15, item 5). Text comes back
+        as bytes and is decoded here, so text that is not UTF-8 is a miss, not an error.
+
+        Raises:
+            KeyError: No value, one over `max_value_size`, or text that is not UTF-8.
+        """
         limit = _NO_LIMIT if self.max_value_size is None else self.max_value_size
+        inline = limit if inline_limit is None else min(limit, inline_limit)
         rows = self._read(
             'SELECT CASE WHEN length(value) > ? THEN NULL '
-            "WHEN typeof(value) = 'text' THEN CAST(value AS BLOB) ELSE value END, "
+            "WHEN typeof(value) = 'text' THEN CAST(value AS BLOB) "
+            'WHEN length(value) > ? THEN NULL ELSE value END, '
             f'length(value), typeof(value) FROM "{self.table_name}" WHERE key=?',
-            (limit, sqlite_text(key)),
+            (limit, inline, sqlite_text(key)),
         )
         if not rows:
             raise KeyError(key)
         value, length, kind = rows[0]
-        if value is None and length is not None:
+        if value is None and length > limit:
             raise self._oversize(key, length)
         if kind == 'text':
             try:

@@ -56,6 +56,14 @@ class BaseStorage(MutableMapping[str, Any], ABC):
         """Store a value with its expiry time, which backends with an expiry index keep too."""
         self[key] = value
 
+    def get_streamable(self, key: str) -> Any:
+        """The value under ``key`` for serving it: like `get`, except that a value larger than
+        `requests_cache.serializers.chunks.INLINE_BODY_LIMIT` may come back as a `StoredBlob`
+        that reads it a piece at a time, where the backend can (SQLite with blob I/O, files);
+        then a large hit is never held in memory whole. None if there is no value.
+        """
+        return self.get(key)
+
     # --- chunked writes (streamed bodies) ------------------------------------------------
     def set_chunked(self, key: str, blob: ChunkedBlob, expires: Optional[datetime] = None) -> None:
         """Store a blob given as chunks (see `requests_cache.serializers.chunks`).

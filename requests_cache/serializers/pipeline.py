@@ -25,7 +25,7 @@ from ..errors import StorageError
 from ..models import CachedResponse
 from . import chunks
 from .checksums import TRAILER, ChecksummedBlob, crc32_of, entry_checksum, split_trailer
-from .chunks import ChunkedBlob, attached_body, joined
+from .chunks import ChunkedBlob, StoredBlob, attached_body, joined
 from .entry import DecodeError, entry_to_response, response_to_chunked_entry, response_to_entry
 
 __all__ = ['DecodeError', 'SerializerPipeline', 'Stage', 'join_chunks']
@@ -49,10 +49,15 @@ class Stage:
         loads: Callable[[Any], Any],
         name: str = '',
         stream: Optional[Callable[[Any], ChunkedBlob]] = None,
+        lazy: Optional[Callable[[StoredBlob, int, int], Any]] = None,
     ) -> None:
         self.dumps = dumps
         self.loads = loads
         self.name = name or getattr(dumps, '__module__', 'stage')
+        #: Optional: ``loads`` for bytes ``start`` to ``end`` of a value still in storage,
+        #: returning the entry dict with the body as a `SliceBlob` of it, so a large hit is
+        #: never read whole. Only the stage closest to storage of a one-stage pipeline uses it.
+        self.lazy = lazy
         #: Optional: ``dumps`` for a value whose body is a `ChunkedBlob` (the first stage gets the
         #: entry dict, later stages the previous stage's blob), returning a `ChunkedBlob` whose
         #: chunks join into exactly what ``dumps`` returns. It owns (closes) a blob it is given.
@@ -195,6 +200,8 @@ class SerializerPipeline:
             StorageError: The same failures, when the pipeline is ``strict``.
         """
         try:
+            if isinstance(blob, StoredBlob):
+                return self._loads_stored(blob, cache_key)
             return self._loads(blob, cache_key)
         except DecodeError as exc:
             if self.strict:
@@ -218,6 +225,32 @@ class SerializerPipeline:
         except Exception as exc:  # decoders raise anything on foreign data; all of it is a miss
             raise DecodeError(f'{self.name} decoding failed: {exc!r}') from exc
         return entry_to_response(value, cache_key)
+
+    def _loads_stored(self, stored: StoredBlob, cache_key: str) -> CachedResponse:
+        """Load a value still in storage: check its tag and checksum in one pass over it, then
+        build a response whose body is read from storage when it is read (issue 15, item 9)."""
+        lazy = self.stages[0].lazy if len(self.stages) == 1 and self.is_binary else None
+        if lazy is None or type(self)._loads is not SerializerPipeline._loads:
+            with stored:  # this format needs the whole blob in memory
+                return self._loads(stored.read_all(), cache_key)
+        try:
+            end = len(stored) - TRAILER.size
+            tag = self._tag_bytes
+            if end < len(tag) or stored.read_at(0, len(tag)) != tag:
+                raise DecodeError(f'not a {self.tag.strip()!r} blob')
+            (expected,) = TRAILER.unpack(stored.read_at(end, TRAILER.size))
+            if crc32_of(stored.range(0, end)) != expected:
+                raise DecodeError('checksum mismatch (the stored entry is damaged)')
+            try:
+                entry = lazy(stored, len(tag), end)
+            except DecodeError:
+                raise
+            except Exception as exc:  # a damaged frame: a miss like any other
+                raise DecodeError(f'{self.name} decoding failed: {exc!r}') from exc
+            return entry_to_response(entry, cache_key)
+        except BaseException:
+            stored.close()
+            raise
 
     def _verified(self, blob: Any) -> Any:
         """The blob without its checksum trailer, once the checksum matches."""
