@@ -44,7 +44,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from itertools import chain
 from pathlib import Path
-from typing import Any, BinaryIO, Optional, Union
+from typing import Any, Optional, Union
 
 from ..errors import ConfigurationError, StorageError
 from ..serializers import SerializerPipeline, chunks
@@ -330,21 +330,23 @@ class FileStorage(BaseStorage):
         """
         encoded_key = _encoded(key)
         try:
-            file = _open_regular(path)
-            if file is None:
+            opened = _open_regular(path)
+            if opened is None:
                 raise KeyError(key)
-            with contextlib.ExitStack() as owned:
-                owned.callback(file.close)
-                size = os.fstat(file.fileno()).st_size
+            fd, size = opened
+            try:
                 value_size = size - _HEADER.size - len(encoded_key) - _TRAILER.size
                 if self.max_value_size is not None and value_size > self.max_value_size:
                     raise self._oversize(key, value_size)
                 if streamable and value_size > chunks.INLINE_BODY_LIMIT:
-                    stored = _file_value(file, encoded_key, value_size)
+                    stored = _file_value(fd, encoded_key, value_size)
                     if stored is not None:
-                        owned.pop_all()  # the FileValue closes the file
+                        fd = -1  # the FileValue owns it now
                         return stored
-                return file.read()
+                return _read_all(fd, size)
+            finally:
+                if fd >= 0:
+                    os.close(fd)
         except OSError as exc:
             raise StorageError(f'filesystem storage error reading {path}: {exc}') from exc
 
@@ -440,9 +442,10 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()
 
 
-def _open_regular(path: Path) -> Optional[BinaryIO]:
-    """``path`` opened for reading if it is a regular file; None if it is missing or anything
-    else (a FIFO, a device, a symlink, a directory), which is logged and, if possible, removed.
+def _open_regular(path: Path) -> Optional[tuple[int, int]]:
+    """A read-only descriptor of ``path`` and its size, if it is a regular file; None if it is
+    missing or anything else (a FIFO, a device, a symlink, a directory), which is logged and, if
+    possible, removed.
 
     Opened without following a symlink and without blocking, so a FIFO planted at an entry's
     path cannot hang a read (issue 15, item 5).
@@ -456,31 +459,39 @@ def _open_regular(path: Path) -> Optional[BinaryIO]:
             raise
         logger.warning('Ignoring %s: not a regular file (%s)', path, exc.strerror)
         return None
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
         os.close(fd)
         logger.warning('Removing %s from the cache: not a regular file', path)
-        if not stat.S_ISDIR(mode):
+        if not stat.S_ISDIR(info.st_mode):
             _unlink_quietly(path)
         return None
-    return os.fdopen(fd, 'rb')
+    return fd, info.st_size
 
 
-def _file_value(file: BinaryIO, encoded_key: bytes, value_size: int) -> Optional[FileValue]:
+def _read_all(fd: int, size: int) -> bytes:
+    """``size`` bytes from a descriptor at its start (fewer if the file shrank meanwhile)."""
+    data = os.read(fd, size)
+    if len(data) < size:  # reads of regular files return less only near 2 GiB, or at the end
+        data += b''.join(iter(lambda: os.read(fd, size - len(data)), b''))
+    return data
+
+
+def _file_value(fd: int, encoded_key: bytes, value_size: int) -> Optional[FileValue]:
     """A `FileValue` over the value of an open entry file whose header says it holds
     ``value_size`` bytes under ``encoded_key``; None if it does not (the whole read then finds
-    what is wrong)."""
-    head = file.read(_HEADER.size + len(encoded_key))
+    what is wrong, and on platforms without ``pread``)."""
+    if not hasattr(os, 'pread'):  # pragma: no cover - Windows
+        return None
+    head = os.pread(fd, _HEADER.size + len(encoded_key), 0)
     if len(head) != _HEADER.size + len(encoded_key):
         return None
     magic, kind, key_length, length = _HEADER.unpack_from(head)
     if (magic, kind, key_length, length) != (_MAGIC, _BYTES, len(encoded_key), value_size):
-        file.seek(0)
         return None
     if head[_HEADER.size :] != encoded_key:
-        file.seek(0)
         return None
-    return FileValue(file, len(head), value_size)
+    return FileValue(os.fdopen(fd, 'rb'), len(head), value_size)
 
 
 def _encoded(key: str) -> bytes:
@@ -491,12 +502,15 @@ def _read_key(path: Path) -> Optional[str]:
     # Only the header and the key: listing a cache must not read every body, so the checksum is
     # left to reads. The file name is a digest of the key, which checks the key alone.
     try:
-        file = _open_regular(path)
-        if file is None:
+        opened = _open_regular(path)
+        if opened is None:
             return None
-        with file:
-            magic, _kind, key_length, _length = _HEADER.unpack(file.read(_HEADER.size))
-            encoded = file.read(key_length) if magic == _MAGIC else b''
+        fd = opened[0]
+        try:
+            magic, _kind, key_length, _length = _HEADER.unpack(os.read(fd, _HEADER.size))
+            encoded = os.read(fd, key_length) if magic == _MAGIC else b''
+        finally:
+            os.close(fd)
         if magic != _MAGIC or len(encoded) != key_length:
             return None
         key = encoded.decode('utf-8', 'surrogatepass')
