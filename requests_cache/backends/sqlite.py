@@ -146,6 +146,15 @@ class SQLiteStorage(BaseStorage):
         """
         limit = _NO_LIMIT if self.max_value_size is None else self.max_value_size
         inline = limit if inline_limit is None else min(limit, inline_limit)
+        # The common case, a blob small enough to return: the plainest statement there is.
+        rows = self._read(
+            f'SELECT value FROM "{self.table_name}" '
+            "WHERE key=? AND typeof(value) = 'blob' AND length(value) <= ?",
+            (sqlite_text(key), inline),
+        )
+        if rows:
+            return rows[0][0]
+        # Missing, text, too large to return, or over the limit: find out which.
         rows = self._read(
             'SELECT CASE WHEN length(value) > ? THEN NULL '
             "WHEN typeof(value) = 'text' THEN CAST(value AS BLOB) "

@@ -24,7 +24,7 @@ from typing import Any
 
 from .chunks import ChunkedBlob
 
-__all__ = ['TRAILER', 'ChecksummedBlob', 'crc32_of', 'entry_checksum', 'split_trailer']
+__all__ = ['TRAILER', 'ChecksummedBlob', 'crc32_of', 'entry_checksum']
 
 #: The CRC-32 after a binary blob.
 TRAILER = struct.Struct('>I')
@@ -35,21 +35,6 @@ def crc32_of(chunks: Iterable[Any], crc: int = 0) -> int:
     for chunk in chunks:
         crc = zlib.crc32(chunk, crc)
     return crc
-
-
-def split_trailer(view: memoryview) -> memoryview:
-    """Check the CRC-32 trailer of a blob and return the blob without it.
-
-    Raises:
-        ValueError: The blob is too short to hold a trailer, or the checksum does not match.
-    """
-    if len(view) < TRAILER.size:
-        raise ValueError('blob is too short to hold its checksum')
-    body = view[: -TRAILER.size]
-    (expected,) = TRAILER.unpack_from(view, len(body))
-    if zlib.crc32(body) != expected:
-        raise ValueError('checksum mismatch (the stored entry is damaged)')
-    return body
 
 
 class ChecksummedBlob(ChunkedBlob):

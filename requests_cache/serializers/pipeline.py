@@ -17,6 +17,7 @@ chunks) instead of bytes, so a backend can write the blob a chunk at a time.
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Callable, Optional
@@ -24,7 +25,7 @@ from typing import Any, Callable, Optional
 from ..errors import StorageError
 from ..models import CachedResponse
 from . import chunks
-from .checksums import TRAILER, ChecksummedBlob, crc32_of, entry_checksum, split_trailer
+from .checksums import TRAILER, ChecksummedBlob, crc32_of, entry_checksum
 from .chunks import ChunkedBlob, StoredBlob, attached_body, joined
 from .entry import DecodeError, entry_to_response, response_to_chunked_entry, response_to_entry
 
@@ -210,7 +211,7 @@ class SerializerPipeline:
 
     def _loads(self, blob: Any, cache_key: str) -> CachedResponse:
         if self.is_binary:
-            value = self._untag(self._verified(blob))
+            value = self._verified(blob, self._untag(blob))
             checksum = None
         else:
             value = self._untag(blob)
@@ -252,17 +253,16 @@ class SerializerPipeline:
             stored.close()
             raise
 
-    def _verified(self, blob: Any) -> Any:
-        """The blob without its checksum trailer, once the checksum matches."""
-        if not isinstance(blob, (bytes, bytearray, memoryview)):
-            return blob  # _untag names what it is
-        try:
-            return split_trailer(memoryview(blob))
-        except ValueError as exc:
-            tagged = memoryview(blob)[: len(self._tag_bytes)] == self._tag_bytes
-            # Another format's blob fails here too; say what it is rather than "damaged".
-            message = str(exc) if tagged else f'not a {self.tag.strip()!r} blob: {_describe(blob)}'
-            raise DecodeError(message) from exc
+    def _verified(self, blob: Any, payload: memoryview) -> memoryview:
+        """The payload (the blob past its tag) without the checksum trailer, once the checksum
+        of the whole blob matches."""
+        whole = memoryview(blob)
+        if len(payload) < TRAILER.size:
+            raise DecodeError('blob is too short to hold its checksum')
+        (expected,) = TRAILER.unpack_from(whole, len(whole) - TRAILER.size)
+        if zlib.crc32(whole[: -TRAILER.size]) != expected:
+            raise DecodeError('checksum mismatch (the stored entry is damaged)')
+        return payload[: -TRAILER.size]
 
     def _untag(self, blob: Any) -> Any:
         if self.is_binary:
