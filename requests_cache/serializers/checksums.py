@@ -4,7 +4,8 @@ A flipped bit in a stored blob used to be served in most positions: a byte of th
 header or of the URL decodes into a response just as well as the original (issue 15, item 4).
 Every pipeline now seals what it writes (`requests_cache.serializers.pipeline`):
 
-* a binary blob ends with the CRC-32 of everything before it (tag included), 4 bytes big-endian;
+* a binary blob ends with the CRC-32 of everything before it (tag included), 4 bytes
+  little-endian, so the CRC-32 of a whole intact blob is always `RESIDUE` (one pass, no slicing);
 * a document (MongoDB, DynamoDB) carries ``_checksum``: the CRC-32 of a canonical encoding of
   the entry it holds (`entry_checksum`), computed before the format's stages and checked after
   they are reversed, so it does not depend on how the database hands numbers or bytes back.
@@ -24,10 +25,12 @@ from typing import Any
 
 from .chunks import ChunkedBlob
 
-__all__ = ['TRAILER', 'ChecksummedBlob', 'crc32_of', 'entry_checksum']
+__all__ = ['RESIDUE', 'TRAILER', 'ChecksummedBlob', 'crc32_of', 'entry_checksum']
 
 #: The CRC-32 after a binary blob.
-TRAILER = struct.Struct('>I')
+TRAILER = struct.Struct('<I')
+#: The CRC-32 of any intact blob, its trailer included (a property of CRC-32).
+RESIDUE = 0x2144DF1C
 
 
 def crc32_of(chunks: Iterable[Any], crc: int = 0) -> int:

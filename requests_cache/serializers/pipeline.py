@@ -25,7 +25,7 @@ from typing import Any, Callable, Optional
 from ..errors import StorageError
 from ..models import CachedResponse
 from . import chunks
-from .checksums import TRAILER, ChecksummedBlob, crc32_of, entry_checksum
+from .checksums import RESIDUE, TRAILER, ChecksummedBlob, crc32_of, entry_checksum
 from .chunks import ChunkedBlob, StoredBlob, attached_body, joined
 from .entry import DecodeError, entry_to_response, response_to_chunked_entry, response_to_entry
 
@@ -201,7 +201,7 @@ class SerializerPipeline:
             StorageError: The same failures, when the pipeline is ``strict``.
         """
         try:
-            if isinstance(blob, StoredBlob):
+            if type(blob) is not bytes and isinstance(blob, StoredBlob):
                 return self._loads_stored(blob, cache_key)
             return self._loads(blob, cache_key)
         except DecodeError as exc:
@@ -256,11 +256,9 @@ class SerializerPipeline:
     def _verified(self, blob: Any, payload: memoryview) -> memoryview:
         """The payload (the blob past its tag) without the checksum trailer, once the checksum
         of the whole blob matches."""
-        whole = memoryview(blob)
         if len(payload) < TRAILER.size:
             raise DecodeError('blob is too short to hold its checksum')
-        (expected,) = TRAILER.unpack_from(whole, len(whole) - TRAILER.size)
-        if zlib.crc32(whole[: -TRAILER.size]) != expected:
+        if zlib.crc32(blob) != RESIDUE:
             raise DecodeError('checksum mismatch (the stored entry is damaged)')
         return payload[: -TRAILER.size]
 

@@ -40,10 +40,10 @@ def test_every_bit_flip_of_a_blob_is_a_decode_error(name):
 
 
 def test_blob_ends_with_the_crc32_of_everything_before_it():
-    """The binary format's last 4 bytes are the CRC-32 of the tag and payload."""
+    """The binary format's last 4 bytes are the CRC-32 of the tag and payload (little-endian)."""
     blob = binary_serializer.dumps(make_response())
     assert blob.startswith(binary_serializer.tag.encode())
-    assert int.from_bytes(blob[-4:], 'big') == zlib.crc32(blob[:-4])
+    assert int.from_bytes(blob[-4:], 'little') == zlib.crc32(blob[:-4])
 
 
 def test_chunked_blob_is_sealed_like_an_in_memory_one(monkeypatch):
