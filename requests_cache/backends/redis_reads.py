@@ -18,21 +18,23 @@ def get_within(
 ) -> tuple[Optional[bytes], int]:
     """The value at ``raw_key`` if it is at most ``limit`` bytes.
 
+    An empty value reads as missing: ``GETRANGE`` answers a missing key with an empty string,
+    and asking ``EXISTS`` as well would cost a round trip and could see a value written in
+    between. Nothing this package stores is empty.
+
     Args:
         connection: A redis-py client.
         raw_key: The full key.
         limit: The most bytes to read; None reads any value with a plain ``GET``.
 
     Returns:
-        ``(value, size)``: the value (None if missing or too large) and, for a value too large,
-        a size over ``limit`` (its full size is not fetched).
+        ``(value, size)``: the value (None if missing, empty or too large) and, for a value too
+        large, a size over ``limit`` (its full size is not fetched).
     """
     if limit is None:
         value = connection.get(raw_key)
-        return value, len(value or b'')
+        return value or None, len(value or b'')
     value = connection.getrange(raw_key, 0, limit)
     if len(value) > limit:
         return None, len(value)
-    if not value and not connection.exists(raw_key):  # GETRANGE gives b'' for a missing key
-        return None, 0
-    return bytes(value), len(value)
+    return (bytes(value), len(value)) if value else (None, 0)
