@@ -206,18 +206,6 @@ def _credential_material(request: Any, all_ignored: frozenset[str]) -> list[byte
     return material
 
 
-def checked_key(key: object, key_fn: Any) -> str:
-    """``key`` if it is a string, as every backend needs.
-
-    Raises:
-        TypeError: It is not (a ``key_fn`` bug, reported at the first request it affects).
-    """
-    if isinstance(key, str):
-        return key
-    name = getattr(key_fn, '__qualname__', repr(key_fn))
-    raise TypeError(f'key_fn {name} returned {key!r}; a cache key must be a str')
-
-
 def create_key(
     request: Any,
     ignored_parameters: Optional[Iterable[str]] = DEFAULT_IGNORED_PARAMETERS,
@@ -238,6 +226,28 @@ def create_key(
         ignored_parameters or (),
         match_headers,
         verify,
+    )
+
+
+def checked_key(value: object, key_fn: object) -> str:
+    """``value`` if it is a usable cache key (a ``str``), as returned by a custom ``key_fn``.
+
+    Every backend needs a text key; a key function that returns bytes, an int or None used to
+    fail differently on each backend, or not at all on some (issue 15, item 5).
+
+    Args:
+        value: What ``key_fn`` returned.
+        key_fn: The key function, named in the error.
+
+    Raises:
+        TypeError: ``value`` is not a ``str``.
+    """
+    if isinstance(value, str):
+        return value
+    name = getattr(key_fn, '__qualname__', None) or repr(key_fn)
+    raise TypeError(
+        f'key_fn {name} returned {type(value).__name__} {value!r:.60}; a cache key must be a str '
+        '(for example a hex digest: hashlib.sha256(...).hexdigest())'
     )
 
 

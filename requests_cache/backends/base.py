@@ -29,7 +29,7 @@ from .eviction import DEFAULT_MAX_RESPONSE_SIZE, blob_size, check_max_response_s
 from .resilience import NEVER_OPENS, CircuitBreaker
 from .selection import AgeInput, expired_keys, iter_entries, keys_for, older_than_cutoff
 from .stats_store import DEFAULT_STATS_INTERVAL, StatsRecorder
-from .storage import BaseStorage, DictStorage
+from .storage import SMALL_VALUE_LIMIT, BaseStorage, DictStorage
 
 __all__ = ['BaseCache', 'BaseStorage', 'DictStorage']
 
@@ -81,8 +81,7 @@ class BaseCache:
         self.breaker: Optional[CircuitBreaker] = (
             None if self.strict else CircuitBreaker(type(self).__name__, threshold=NEVER_OPENS)
         )
-        #: A response whose serialized blob is larger than this many bytes is not stored.
-        self.max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
+        self._max_response_size = DEFAULT_MAX_RESPONSE_SIZE
         #: The settings keys are built with (``create_key``, ``contains``, ``delete``...): those
         #: of the session using this cache (the latest one, if several share it).
         self.key_settings = CacheSettings()
@@ -127,20 +126,21 @@ class BaseCache:
     def _read_response(
         self, key: str, default: Optional[CachedResponse]
     ) -> Optional[CachedResponse]:
-        blob = self.responses.get(key)
+        blob = self.responses.get_streamable(key)
         if blob is None:
-            target = self.redirects.get(key)
+            target = alias_target(self.redirects.get(key))
             if target is None:
                 return default
-            key = _as_str(target)
-            blob = self.responses.get(key)
+            key = target
+            blob = self.responses.get_streamable(key)
             if blob is None:
                 return default
         try:
             response = self.serializer.loads(blob, key)
         except DecodeError as exc:
             logger.warning('Dropping unreadable cache entry %s: %s', key, exc)
-            self.responses.pop(key, None)
+            # discard(): other threads may be dropping the same entry right now (issue 15).
+            self.responses.discard(key)
             return default
         self.responses.touch(key)
         return response
@@ -204,13 +204,28 @@ class BaseCache:
         )
         return False
 
+    @property
+    def max_response_size(self) -> int:
+        """A response whose serialized blob is larger than this many bytes is not stored, and a
+        stored one that is larger is a miss, never read whole (where the backend can tell)."""
+        return self._max_response_size
+
+    @max_response_size.setter
+    def max_response_size(self, value: int) -> None:
+        self._max_response_size = check_max_response_size(value)
+        self.responses.max_value_size = self._max_response_size
+
     def _configure_limits(self, max_response_size: Any) -> None:
-        """Set ``max_response_size`` and remove redirect aliases of evicted responses.
+        """Set ``max_response_size`` and the read limits of every storage, and remove redirect
+        aliases of evicted responses.
 
         Raises:
             ConfigurationError: ``max_response_size`` is not a non-negative int.
         """
-        self.max_response_size = check_max_response_size(max_response_size)
+        self.max_response_size = max_response_size
+        for storage in (self.redirects, self.meta):
+            if storage.max_value_size is None:
+                storage.max_value_size = SMALL_VALUE_LIMIT
         self.responses.on_evict = self._evicted
 
     def _evicted(self, keys: list[str]) -> None:
@@ -222,10 +237,8 @@ class BaseCache:
         """Delete redirect aliases that point at ``keys``; runs only after an eviction."""
         doomed = set(keys)
         aliases = []
-        for alias in list(self.redirects):
-            # get(), not items(): another thread may delete an alias while we look.
-            target = self.redirects.get(alias)
-            if target is not None and _as_str(target) in doomed:
+        for alias, target in self.redirects.items():
+            if alias_target(target) in doomed:
                 aliases.append(alias)
         self.redirects.bulk_delete(aliases)
 
@@ -302,7 +315,7 @@ class BaseCache:
                     doomed.add(key)
         logger.debug('Deleting up to %d responses from %s', len(doomed), self)
         self.responses.bulk_delete(doomed)
-        aliases = [k for k, v in self.redirects.items() if _as_str(v) in doomed or k in doomed]
+        aliases = [k for k, v in self.redirects.items() if alias_target(v) in doomed or k in doomed]
         self.redirects.bulk_delete(aliases)
 
     def _delete_expired(self, now: datetime) -> bool:
@@ -353,7 +366,7 @@ class BaseCache:
             new_key = self.create_key(response.request)
             if new_key != key:
                 self.save_response(response, new_key)
-                self.responses.pop(key, None)
+                self.responses.discard(key)
 
     def update(self, other: BaseCache) -> None:
         """Copy every response and redirect of another cache into this one."""
@@ -361,7 +374,9 @@ class BaseCache:
             if response is not None:
                 self.save_response(response, key)
         for alias, target in other.redirects.items():
-            self.save_redirect(alias, _as_str(target))
+            checked = alias_target(target)
+            if checked is not None:
+                self.save_redirect(alias, checked)
 
     def clear(self) -> None:
         """Delete every stored response and redirect; persisted statistics stay (see
@@ -372,7 +387,7 @@ class BaseCache:
 
     def close(self) -> None:
         """Write `stats` to `meta`, then close the underlying storage connections."""
-        self.flush_stats()
+        self.stats_recorder.close()
         self.responses.close()
         self.redirects.close()
         self.meta.close()
@@ -468,5 +483,17 @@ def _deprecated(old: str, new: str) -> None:
     warnings.warn(f'{old} is deprecated; use {new} instead', DeprecationWarning, stacklevel=3)
 
 
-def _as_str(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
+def alias_target(value: Any) -> Optional[str]:
+    """The cache key a stored redirect alias points at; None if there is none, or if the stored
+    value is not a key (not text, or bytes that are not UTF-8), which makes the alias a miss."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        try:
+            return bytes(value).decode('utf-8')
+        except UnicodeDecodeError:
+            logger.warning('Ignoring a redirect alias whose target is not UTF-8 text')
+            return None
+    if value is not None:
+        logger.warning('Ignoring a redirect alias stored as %s', type(value).__name__)
+    return None

@@ -27,6 +27,7 @@ __all__ = [
     'HEADROOM',
     'AccessLog',
     'Clock',
+    'RunningTotals',
     'SizeLimits',
     'blob_size',
     'check_max_response_size',
@@ -206,3 +207,61 @@ class AccessLog:
 
     def __len__(self) -> int:
         return len(self._pending)
+
+
+class RunningTotals:
+    """The entry count and stored bytes of a bounded table, kept between exact counts.
+
+    Every thread of a process shares one; each read and change holds its lock. Rows deleted behind
+    its back (`forget`) used to be recorded by setting a field to None while another thread was
+    between its check and its ``+= 1`` (issue 15: a TypeError from ``session.get()`` under 32
+    threads while ``delete(expired=True)`` ran).
+
+    Args:
+        resync_every: Ask for an exact count after this many writes, to notice other processes.
+    """
+
+    def __init__(self, resync_every: int = 256) -> None:
+        self.resync_every = resync_every
+        self._lock = threading.Lock()
+        self._entries: Optional[int] = None  # None: unknown, count at the next write
+        self._size = 0
+        self._writes = 0
+
+    @property
+    def known(self) -> bool:
+        """True while the totals are known (they may still be stale)."""
+        with self._lock:
+            return self._entries is not None
+
+    def forget(self) -> None:
+        """Rows changed behind our back: count exactly at the next write."""
+        with self._lock:
+            self._entries = None
+
+    def set(self, entries: int, size: int) -> None:
+        """Record an exact count."""
+        with self._lock:
+            self._entries, self._size, self._writes = entries, size, 0
+
+    def replaced(self, size: int) -> None:
+        """A row of ``size`` bytes is about to be overwritten (`add` counts its successor)."""
+        with self._lock:
+            if self._entries is not None:
+                self._entries -= 1
+                self._size -= size
+
+    def add(self, size: int) -> Optional[tuple[int, int]]:
+        """Count a new row of ``size`` bytes.
+
+        Returns:
+            The new ``(entries, size)``; None when the totals are unknown or due for an exact
+            count (then count, and `set` the result).
+        """
+        with self._lock:
+            self._writes += 1
+            if self._entries is None or self._writes >= self.resync_every:
+                return None
+            self._entries += 1
+            self._size += size
+            return self._entries, self._size

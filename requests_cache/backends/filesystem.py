@@ -28,11 +28,13 @@ last, so it is computed while the chunks are written.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import logging
 import math
 import os
+import stat
 import struct
 import tempfile
 import threading
@@ -45,11 +47,12 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from ..errors import ConfigurationError, StorageError
-from ..serializers import SerializerPipeline
+from ..serializers import SerializerPipeline, chunks
 from ..serializers.chunks import ChunkedBlob
 from .base import BaseCache, BaseStorage
 from .eviction import DEFAULT_MAX_RESPONSE_SIZE, Clock, SizeLimits, select_victims
 from .sqlite import cache_path, make_private_dirs
+from .stored_blobs import FileValue
 
 __all__ = ['FileCache', 'FileStorage']
 
@@ -62,6 +65,8 @@ _MAGIC = b'rcf1'
 _HEADER = struct.Struct('>4scIQ')  # magic, value type, key length, value length
 _TRAILER = struct.Struct('>I')  # CRC-32 of the header, the key and the value
 _BYTES, _TEXT, _JSON = b'B', b'S', b'J'
+_O_NONBLOCK = getattr(os, 'O_NONBLOCK', 0)  # POSIX; Windows has no FIFOs to worry about
+_O_NOFOLLOW = getattr(os, 'O_NOFOLLOW', 0)
 # Scan a bounded directory again after this many writes, to notice other processes' writes.
 _RESYNC_EVERY = 256
 
@@ -124,7 +129,27 @@ class FileStorage(BaseStorage):
         ]
 
     def __getitem__(self, key: str) -> Any:
-        stored_key, value = self._read(self.path_for(key))
+        return self._load(key, streamable=False)
+
+    def get_streamable(self, key: str) -> Any:
+        """The value under ``key``; one over `chunks.INLINE_BODY_LIMIT` as a `FileValue` read a
+        piece at a time from the open file. None if missing.
+
+        A value read in pieces is checked by its header, its length and its key here, and by
+        the serializer's checksum before it is served; the file's own CRC-32, which would take
+        one more pass over the whole file, is left to whole reads.
+        """
+        try:
+            return self._load(key, streamable=True)
+        except KeyError:
+            return None
+
+    def _load(self, key: str, streamable: bool) -> Any:
+        path = self.path_for(key)
+        data = self._read(path, key, streamable)
+        if isinstance(data, FileValue):
+            return data
+        stored_key, value = self._decode_file(path, data)
         if stored_key != key:  # a SHA-256 collision, in theory only
             raise KeyError(key)
         return value
@@ -293,8 +318,10 @@ class FileStorage(BaseStorage):
         found as the directories are listed, so the first values come at once."""
         for entry in self._entry_files():
             try:
-                key, value = self._read(Path(entry.path))
-            except KeyError:  # deleted meanwhile, or unreadable (logged by _read)
+                # The key is in the file: read it whole (up to max_value_size), decode, and leave
+                # an unreadable file where it is (inspecting changes nothing).
+                key, value = _decode(self._read(Path(entry.path), ''))
+            except (KeyError, ValueError, struct.error):  # deleted meanwhile, or unreadable
                 continue
             if _digest(key) == entry.name:  # else a file copied under another entry's name
                 yield key, value
@@ -330,13 +357,36 @@ class FileStorage(BaseStorage):
             self._expires.clear()
             self._entries = None
 
-    def _read(self, path: Path) -> tuple[str, Any]:
+    def _read(self, path: Path, key: str, streamable: bool = False) -> Any:
+        """The whole file; or, if ``streamable`` and its value is large, a `FileValue` over it.
+
+        Raises:
+            KeyError: No regular file there, or its value is over `max_value_size`.
+            StorageError: It could not be read.
+        """
+        encoded_key = _encoded(key)
         try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise KeyError(str(path)) from None
+            opened = _open_regular(path)
+            if opened is None:
+                raise KeyError(key)
+            fd, size = opened
+            try:
+                value_size = size - _HEADER.size - len(encoded_key) - _TRAILER.size
+                if self.max_value_size is not None and value_size > self.max_value_size:
+                    raise self._oversize(key, value_size)
+                if streamable and value_size > chunks.INLINE_BODY_LIMIT:
+                    stored = _file_value(fd, encoded_key, value_size)
+                    if stored is not None:
+                        fd = -1  # the FileValue owns it now
+                        return stored
+                return _read_all(fd, size)
+            finally:
+                if fd >= 0:
+                    os.close(fd)
         except OSError as exc:
             raise StorageError(f'filesystem storage error reading {path}: {exc}') from exc
+
+    def _decode_file(self, path: Path, data: bytes) -> tuple[str, Any]:
         try:
             return _decode(data)
         except (ValueError, struct.error) as exc:
@@ -428,13 +478,75 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()
 
 
+def _open_regular(path: Path) -> Optional[tuple[int, int]]:
+    """A read-only descriptor of ``path`` and its size, if it is a regular file; None if it is
+    missing or anything else (a FIFO, a device, a symlink, a directory), which is logged and, if
+    possible, removed.
+
+    Opened without following a symlink and without blocking, so a FIFO planted at an entry's
+    path cannot hang a read (issue 15, item 5).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | _O_NOFOLLOW | getattr(os, 'O_BINARY', 0))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno not in (errno.ELOOP, errno.EISDIR, errno.ENXIO, errno.EMLINK):
+            raise
+        logger.warning('Ignoring %s: not a regular file (%s)', path, exc.strerror)
+        return None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        logger.warning('Removing %s from the cache: not a regular file', path)
+        if not stat.S_ISDIR(info.st_mode):
+            _unlink_quietly(path)
+        return None
+    return fd, info.st_size
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    """``size`` bytes from a descriptor at its start (fewer if the file shrank meanwhile)."""
+    data = os.read(fd, size)
+    if len(data) < size:  # reads of regular files return less only near 2 GiB, or at the end
+        data += b''.join(iter(lambda: os.read(fd, size - len(data)), b''))
+    return data
+
+
+def _file_value(fd: int, encoded_key: bytes, value_size: int) -> Optional[FileValue]:
+    """A `FileValue` over the value of an open entry file whose header says it holds
+    ``value_size`` bytes under ``encoded_key``; None if it does not (the whole read then finds
+    what is wrong, and on platforms without ``pread``)."""
+    if not hasattr(os, 'pread'):  # pragma: no cover - Windows
+        return None
+    head = os.pread(fd, _HEADER.size + len(encoded_key), 0)
+    if len(head) != _HEADER.size + len(encoded_key):
+        return None
+    magic, kind, key_length, length = _HEADER.unpack_from(head)
+    if (magic, kind, key_length, length) != (_MAGIC, _BYTES, len(encoded_key), value_size):
+        return None
+    if head[_HEADER.size :] != encoded_key:
+        return None
+    return FileValue(os.fdopen(fd, 'rb'), len(head), value_size)
+
+
+def _encoded(key: str) -> bytes:
+    return key.encode('utf-8', 'surrogatepass')
+
+
 def _read_key(path: Path) -> Optional[str]:
     # Only the header and the key: listing a cache must not read every body, so the checksum is
     # left to reads. The file name is a digest of the key, which checks the key alone.
     try:
-        with path.open('rb') as file:
-            magic, _kind, key_length, _length = _HEADER.unpack(file.read(_HEADER.size))
-            encoded = file.read(key_length) if magic == _MAGIC else b''
+        opened = _open_regular(path)
+        if opened is None:
+            return None
+        fd = opened[0]
+        try:
+            magic, _kind, key_length, _length = _HEADER.unpack(os.read(fd, _HEADER.size))
+            encoded = os.read(fd, key_length) if magic == _MAGIC else b''
+        finally:
+            os.close(fd)
         if magic != _MAGIC or len(encoded) != key_length:
             return None
         key = encoded.decode('utf-8', 'surrogatepass')

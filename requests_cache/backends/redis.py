@@ -26,6 +26,7 @@ from ..serializers import SerializerPipeline
 from .base import BaseCache, BaseStorage
 from .eviction import DEFAULT_MAX_RESPONSE_SIZE, Clock, SizeLimits, blob_size
 from .redis_bounds import RedisBounds
+from .redis_reads import get_within
 from .resilience import CircuitBreaker
 
 try:
@@ -109,9 +110,9 @@ class RedisStorage(BaseStorage):
 
     def __getitem__(self, key: str) -> Any:
         with translate_errors('redis', RedisError):
-            value = self.connection.get(self._key(key))
+            value, size = get_within(self.connection, self._key(key), self.max_value_size)
         if value is None:
-            raise KeyError(key)
+            raise self._oversize(key, size) if size else KeyError(key)
         return value
 
     def __setitem__(self, key: str, value: Any) -> None:

@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
 from ..errors import ConfigurationError, StorageError
-from ..serializers import SerializerPipeline
+from ..serializers import SerializerPipeline, chunks
 from ..serializers.chunks import ChunkedBlob
 from .base import BaseCache, BaseStorage
 from .eviction import (
     DEFAULT_MAX_RESPONSE_SIZE,
     AccessLog,
     Clock,
+    RunningTotals,
     SizeLimits,
     blob_size,
     select_victims,
@@ -35,6 +36,7 @@ from .sqlite_connections import (  # re-exported: the filesystem backend imports
     make_private_dirs as make_private_dirs,
 )
 from .sqlite_paths import cache_path, sqlite_path, user_cache_dir
+from .stored_blobs import SQLiteBlob
 
 __all__ = [
     'SQLiteCache',
@@ -49,6 +51,7 @@ logger = logging.getLogger(__name__)
 
 _TABLE_NAME = re.compile(r'[A-Za-z_][A-Za-z0-9_]{0,62}')
 _BULK_CHUNK = 500  # stays under SQLite's default limit of 999 bound parameters
+_NO_LIMIT = 2**62  # a read limit that never applies (SQLite compares with a bound integer)
 # Count a bounded table again after this many writes, to notice other processes' writes.
 _RESYNC_EVERY = 256
 
@@ -95,23 +98,82 @@ class SQLiteStorage(BaseStorage):
         self.table_name = table_name
         self.limits = limits or SizeLimits()
         self.clock = clock
-        #: Reads waiting to be written to the ``accessed`` column; only kept when bounded.
-        self.access_log = AccessLog(clock=clock) if self.limits.bounded else None
-        # Running totals for this process, exact between resyncs; None means "count again".
-        self._entries: Optional[int] = None
-        self._size = 0
-        self._writes_since_sync = 0
-        connections.add_schema(
+        #: Reads waiting to be written to the ``accessed`` column; only kept when bounded (and
+        #: writable: a read-only cache records nothing).
+        bounded = self.limits.bounded and not connections.read_only
+        self.access_log = AccessLog(clock=clock) if bounded else None
+        #: Entries and bytes for this process, exact between resyncs.
+        self.totals = RunningTotals(_RESYNC_EVERY)
+        #: False when a read-only database lacks this table: it then reads as empty.
+        self.exists = connections.add_schema(
             lambda connection: _create_table(connection, table_name),
             present=lambda connection: _table_is_current(connection, table_name),
         )
 
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """Rows of a read-only query on this table (none if the table does not exist)."""
+        return self.connections.read(sql, params) if self.exists else []
+
     def __getitem__(self, key: str) -> Any:
-        key = sqlite_text(key)
-        rows = self.connections.read(f'SELECT value FROM "{self.table_name}" WHERE key=?', (key,))
+        return self._select(key, None)
+
+    def get_streamable(self, key: str) -> Any:
+        """The value under ``key``; one over `chunks.INLINE_BODY_LIMIT` as a `SQLiteBlob` read a
+        piece at a time (Python 3.11+, a database file in WAL mode). None if missing."""
+        streams = self.connections.wal and hasattr(sqlite3.Connection, 'blobopen')
+        try:
+            value = self._select(key, chunks.INLINE_BODY_LIMIT if streams else None)
+            if value is not None or self.connections.path is None:
+                return value
+            return SQLiteBlob(
+                self.connections.path,
+                self.table_name,
+                sqlite_text(key),
+                self.connections.busy_timeout,
+            )
+        except KeyError:  # missing, over max_value_size, or deleted meanwhile
+            return None
+
+    def _select(self, key: str, inline_limit: Optional[int]) -> Any:
+        """The value, or None when it is a blob over ``inline_limit``.
+
+        One statement that measures the value before reading it: length() of a blob does not
+        load it, so a value over max_value_size is never read (issue 15, item 5). Text comes back
+        as bytes and is decoded here, so text that is not UTF-8 is a miss, not an error.
+
+        Raises:
+            KeyError: No value, one over `max_value_size`, or text that is not UTF-8.
+        """
+        limit = _NO_LIMIT if self.max_value_size is None else self.max_value_size
+        inline = limit if inline_limit is None else min(limit, inline_limit)
+        # The common case, a blob small enough to return: the plainest statement there is.
+        rows = self._read(
+            f'SELECT value FROM "{self.table_name}" '
+            "WHERE key=? AND typeof(value) = 'blob' AND length(value) <= ?",
+            (sqlite_text(key), inline),
+        )
+        if rows:
+            return rows[0][0]
+        # Missing, text, too large to return, or over the limit: find out which.
+        rows = self._read(
+            'SELECT CASE WHEN length(value) > ? THEN NULL '
+            "WHEN typeof(value) = 'text' THEN CAST(value AS BLOB) "
+            'WHEN length(value) > ? THEN NULL ELSE value END, '
+            f'length(value), typeof(value) FROM "{self.table_name}" WHERE key=?',
+            (limit, inline, sqlite_text(key)),
+        )
         if not rows:
             raise KeyError(key)
-        return rows[0][0]
+        value, length, kind = rows[0]
+        if value is None and length > limit:
+            raise self._oversize(key, length)
+        if kind == 'text':
+            try:
+                return bytes(value).decode('utf-8')
+            except UnicodeDecodeError:
+                logger.warning('Ignoring cache entry %s in %r: its text is not UTF-8', key, self)
+                raise KeyError(key) from None
+        return value
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.set(key, value)
@@ -147,7 +209,7 @@ class SQLiteStorage(BaseStorage):
                     # and the last write to finish leaves the table within its limits.
                     victims = self._enforce_limits(connection, size)
         except BaseException:
-            self._entries = None  # rolled back: the running totals may have drifted
+            self.totals.forget()  # rolled back: the running totals may have drifted
             raise
         if victims and self.on_evict:
             self.on_evict(victims)
@@ -188,39 +250,34 @@ class SQLiteStorage(BaseStorage):
         if not hasattr(sqlite3.Connection, 'blobopen'):
             return False
         if self._value_is_last is None:
-            columns = self.connections.read(f'PRAGMA table_info("{self.table_name}")')
+            columns = self._read(f'PRAGMA table_info("{self.table_name}")')
             self._value_is_last = bool(columns) and columns[-1][1] == 'value'
         return self._value_is_last
 
     # --- end of chunked writes ---------------------------------------------------------------
     def _count_replaced(self, connection: sqlite3.Connection, key: str) -> None:
-        if self._entries is None:
+        if not self.totals.known:
             return
         row = connection.execute(
             f'SELECT COALESCE(size, LENGTH(value)) FROM "{self.table_name}" WHERE key=?', (key,)
         ).fetchone()
         if row is not None:
-            self._entries -= 1
-            self._size -= int(row[0] or 0)
+            self.totals.replaced(int(row[0] or 0))
 
     def _enforce_limits(self, connection: sqlite3.Connection, size: int) -> list[str]:
-        self._writes_since_sync += 1
-        if self._entries is not None and self._writes_since_sync < _RESYNC_EVERY:
-            self._entries += 1
-            self._size += size
-            if not self.limits.exceeded(self._entries, self._size):
-                return []
+        counted = self.totals.add(size)
+        if counted is not None and not self.limits.exceeded(*counted):
+            return []
         # Count exactly: the totals are unknown, stale (other processes write too), or over.
-        self._entries, self._size = _usage(connection, self.table_name)
-        self._writes_since_sync = 0
-        if not self.limits.exceeded(self._entries, self._size):
+        entries, used = _usage(connection, self.table_name)
+        if not self.limits.exceeded(entries, used):
+            self.totals.set(entries, used)
             return []
         self._write_access_times(connection)
         victims, freed = _evict(
-            connection, self.table_name, self.clock(), self._entries, self._size, self.limits
+            connection, self.table_name, self.clock(), entries, used, self.limits
         )
-        self._entries -= len(victims)
-        self._size -= freed
+        self.totals.set(entries - len(victims), used - freed)
         logger.debug('Evicted %d entries from %s', len(victims), self)
         return victims
 
@@ -248,20 +305,21 @@ class SQLiteStorage(BaseStorage):
         key = sqlite_text(key)
         with self.connections.write() as connection:
             cursor = connection.execute(f'DELETE FROM "{self.table_name}" WHERE key=?', (key,))
-            self._entries = None  # deletes are rare: count again at the next write
+            self.totals.forget()  # deletes are rare: count again at the next write
         if cursor.rowcount == 0:
             raise KeyError(key)
 
     def __contains__(self, key: object) -> bool:
         sql = f'SELECT 1 FROM "{self.table_name}" WHERE key=?'
-        return isinstance(key, str) and bool(self.connections.read(sql, (sqlite_text(key),)))
+        return isinstance(key, str) and bool(self._read(sql, (sqlite_text(key),)))
 
     def __iter__(self) -> Iterator[str]:
-        rows = self.connections.read(f'SELECT key FROM "{self.table_name}"')
+        rows = self._read(f'SELECT key FROM "{self.table_name}"')
         return iter([row[0] for row in rows])
 
     def __len__(self) -> int:
-        return int(self.connections.read(f'SELECT COUNT(*) FROM "{self.table_name}"')[0][0])
+        rows = self._read(f'SELECT COUNT(*) FROM "{self.table_name}"')
+        return int(rows[0][0]) if rows else 0
 
     def bulk_delete(self, keys: Iterable[str]) -> None:
         """Delete many keys in a few statements."""
@@ -285,22 +343,22 @@ class SQLiteStorage(BaseStorage):
                     connection.execute(
                         f'DELETE FROM "{self.table_name}" WHERE {column} IN ({marks})', chunk
                     )
-                self._entries = None
+                self.totals.forget()
 
     def forget_totals(self) -> None:
         """Rows were deleted behind the running totals' back: count again at the next write."""
-        self._entries = None
+        self.totals.forget()
 
     def clear(self) -> None:
         """Delete every row of this table."""
         with self.connections.write() as connection:
             connection.execute(f'DELETE FROM "{self.table_name}"')
-            self._entries, self._size = 0, 0
+            self.totals.set(0, 0)
 
     def expired_keys(self, now: datetime) -> list[str]:
         """Keys whose expiry time has passed, found through the index."""
         sql = f'SELECT key FROM "{self.table_name}" WHERE expires <= ?'
-        return [row[0] for row in self.connections.read(sql, (now.timestamp(),))]
+        return [row[0] for row in self._read(sql, (now.timestamp(),))]
 
     # --- inspection (the command line): counts on the indexes, values a few at a time ------
     #: A `scan` reads values in groups of about this many bytes (a larger value alone).
@@ -450,9 +508,10 @@ def _evict(
 class SQLiteCache(BaseCache):
     """The default backend: responses and redirects in one SQLite file.
 
-    A file that turns out not to be a database, or to be malformed, is moved aside to
+    A requests-cache database that turns out to be damaged is moved aside to
     ``<db_path>.corrupt-<UTC time>`` and replaced by an empty one (logged at ERROR); requests
-    are served from the origin meanwhile.
+    are served from the origin meanwhile. A file that is not a requests-cache database is never
+    used, changed or moved: opening it raises `ConfigurationError`.
 
     Args:
         db_path: Database path; ``~`` is expanded, ``.sqlite`` added when there is no suffix,
@@ -469,10 +528,15 @@ class SQLiteCache(BaseCache):
         max_entries: Evict when more responses than this are stored (None: no limit).
         max_size: Evict when the stored blobs take more bytes than this (None: no limit).
         max_response_size: Do not store a response whose blob is larger than this many bytes.
+        read_only: Open the database read-only (a ``mode=ro`` URI): nothing is created, written
+            or recovered, a missing file or table reads as empty, and writes fail (counted in
+            ``stats.write_errors``, or `StorageError` with ``strict``). For inspection commands
+            and ``read_only`` sessions.
         kwargs: Extra `sqlite3.connect` arguments.
 
     Raises:
-        ConfigurationError: An option has a value that is not allowed.
+        ConfigurationError: An option has a value that is not allowed, or the file at
+            ``db_path`` is not a requests-cache database.
     """
 
     backend_kwargs = (
@@ -490,6 +554,7 @@ class SQLiteCache(BaseCache):
         'max_entries',
         'max_size',
         'max_response_size',
+        'read_only',
     )
 
     def __init__(
@@ -506,6 +571,7 @@ class SQLiteCache(BaseCache):
         max_entries: Optional[int] = None,
         max_size: Optional[int] = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        read_only: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(str(db_path), serializer, **kwargs)
@@ -520,8 +586,11 @@ class SQLiteCache(BaseCache):
         )
         self.db_path = path
         self.connections = SQLiteConnections(
-            path, wal, busy_timeout, write_timeout, synchronous, **kwargs
+            path, wal, busy_timeout, write_timeout, synchronous, read_only, **kwargs
         )
+        self.read_only = read_only
+        if read_only:
+            self.stats_interval = None  # statistics are written nowhere
         self.responses: SQLiteStorage = SQLiteStorage(self.connections, 'responses', limits)
         self.redirects: SQLiteStorage = SQLiteStorage(self.connections, 'redirects')
         self.meta: SQLiteStorage = SQLiteStorage(self.connections, 'meta')
@@ -546,7 +615,7 @@ class SQLiteCache(BaseCache):
 
     def close(self) -> None:
         """Write statistics and pending read times, then close every connection to the database."""
-        self.flush_stats()
+        self.stats_recorder.close()
         try:
             self.responses.flush_access_times()
         except StorageError as exc:  # lost read times only make eviction less exact

@@ -13,7 +13,12 @@ How it survives a corrupt file: a read, write or open that fails with "file is n
 "database disk image is malformed" moves the file aside and starts an empty database (see
 `requests_cache.backends.sqlite_recovery`), then retries once. Every thread notices the new file
 through a generation counter, and every process at its next write (its file's inode changed) or
-its next corrupt read.
+its next corrupt read. Only a file that is recognisably ours is ever moved: one this object
+checked when it opened it (see `requests_cache.backends.sqlite_identity`), or one whose header
+still carries our application id. Anything else is left alone and the error is raised.
+
+Read-only (``read_only=True``): the file is opened through a ``mode=ro`` URI, nothing is created
+(a missing file or table reads as empty), nothing is written and nothing is recovered.
 """
 
 from __future__ import annotations
@@ -32,6 +37,13 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from ..errors import ConfigurationError, StorageError, translate_errors
+from .sqlite_identity import (
+    check_is_cache,
+    header_says_ours,
+    mark_as_ours,
+    read_header,
+    read_only_uri,
+)
 from .sqlite_recovery import (
     FileIdentity,
     build_empty_database,
@@ -63,7 +75,11 @@ class SQLiteConnections:
         write_timeout: Seconds a write keeps retrying before it gives up with `StorageError`.
         synchronous: ``'NORMAL'`` (durable across application crashes) or ``'FULL'``
             (also across power loss).
+        read_only: Open the file read-only and never create, write or recover anything.
         connect_kwargs: Extra arguments for `sqlite3.connect`.
+
+    Raises:
+        ConfigurationError: The file at ``path`` is not a requests-cache database.
     """
 
     def __init__(
@@ -73,14 +89,21 @@ class SQLiteConnections:
         busy_timeout: float = 1.0,
         write_timeout: float = 2.0,
         synchronous: str = 'NORMAL',
+        read_only: bool = False,
         **connect_kwargs: Any,
     ) -> None:
         if synchronous.upper() not in ('OFF', 'NORMAL', 'FULL', 'EXTRA'):
             raise ConfigurationError(
                 f'synchronous={synchronous!r} is not valid; allowed: OFF, NORMAL, FULL, EXTRA'
             )
+        self.read_only = read_only
+        if path is not None:
+            check_is_cache(path)
+            if read_only and not read_header(path):
+                logger.info('No SQLite cache at %s yet; reading it as an empty cache', path)
+                path = None  # an empty in-memory database: nothing is created on disk
         self.path = path
-        self.wal = wal and path is not None
+        self.wal = wal and path is not None and not read_only
         self.busy_timeout = busy_timeout
         self.write_timeout = write_timeout
         self.synchronous = synchronous.upper()
@@ -96,9 +119,15 @@ class SQLiteConnections:
         # Bumped when this process replaces the file: every thread then reopens.
         self._generation = 0
         self._recovery_lock = threading.Lock()
-        if path:
+        # Files checked to be ours when opened (or built by us): only those are ever moved aside.
+        self._ours: set[FileIdentity] = set()
+        if path and not read_only:
             make_private_dirs(path.parent)
             create_private_file(path)
+        if path:
+            identity = file_identity(path)
+            if identity is not None:
+                self._ours.add(identity)
         else:
             self._keepalive = self._connect()
 
@@ -141,6 +170,16 @@ class SQLiteConnections:
                 connection = sqlite3.connect(
                     self._memory_uri, uri=True, isolation_level=None, check_same_thread=False
                 )
+            elif self.read_only:
+                assert self.path is not None
+                connection = sqlite3.connect(
+                    read_only_uri(self.path),
+                    uri=True,
+                    timeout=self.busy_timeout,
+                    isolation_level=None,
+                    check_same_thread=False,
+                    **self.connect_kwargs,
+                )
             else:
                 connection = sqlite3.connect(
                     str(self.path),
@@ -166,8 +205,11 @@ class SQLiteConnections:
 
     def _ensure_file(self) -> bool:
         """Create the file (mode 0600) if it was deleted behind our back; True if created."""
-        if self.path is None or not create_private_file(self.path):
+        if self.path is None or self.read_only or not create_private_file(self.path):
             return False
+        identity = file_identity(self.path)
+        if identity is not None:
+            self._ours.add(identity)
         logger.warning('SQLite cache file %s was missing; created an empty one', self.path)
         return True
 
@@ -176,6 +218,7 @@ class SQLiteConnections:
         with translate_errors('sqlite', sqlite3.Error):
             connection.execute('BEGIN IMMEDIATE')
             try:
+                mark_as_ours(connection)
                 for step in self._schema:
                     step(connection)
                 connection.execute('COMMIT')
@@ -191,7 +234,7 @@ class SQLiteConnections:
         with contextlib.suppress(sqlite3.Error):
             connection.close()
 
-    def add_schema(self, step: SchemaStep, present: Optional[SchemaCheck] = None) -> None:
+    def add_schema(self, step: SchemaStep, present: Optional[SchemaCheck] = None) -> bool:
         """Create a table now, and in any database that later replaces a corrupt file.
 
         Args:
@@ -199,20 +242,28 @@ class SQLiteConnections:
                 a write transaction and must be idempotent (``IF NOT EXISTS``).
             present: A read-only check that the schema is already there. Opening an existing
                 cache then takes no write lock, so it works while another process holds it.
+
+        Returns:
+            True if the table is there; False only when read-only and it is missing.
         """
         self._schema.append(step)
         if present is not None and self._schema_present(present):
-            return
+            return True
+        if self.read_only and self.path is not None:
+            return False
         for attempt in (1, 2):
             try:
                 with self.write() as connection:
+                    if self.path is not None:
+                        mark_as_ours(connection)
                     step(connection)
-                return
+                return True
             except StorageError:
                 # The file was corrupt and has been replaced by one that has the table.
                 stale = getattr(self._local, 'generation', None) != self._generation
                 if attempt == 2 or not stale:
                     raise
+        raise AssertionError('unreachable: the second attempt returns or raises')
 
     def _schema_present(self, present: SchemaCheck) -> bool:
         try:
@@ -227,7 +278,12 @@ class SQLiteConnections:
 
         A write that finds the file corrupt inside the transaction replaces the file and raises
         `StorageError`: the write is lost, the next one goes to the new database.
+
+        Raises:
+            StorageError: The write failed, or the database was opened read-only.
         """
+        if self.read_only and self.path is not None:
+            raise StorageError(f'sqlite storage error: {self.path} was opened read-only')
         connection = self._begin()
         try:
             with translate_errors('sqlite', sqlite3.Error):
@@ -304,15 +360,24 @@ class SQLiteConnections:
         Returns:
             True if the caller should retry on a fresh connection; False to raise ``exc``.
         """
-        if self.path is None or not is_corruption(exc.__cause__):
+        if self.path is None or self.read_only or not is_corruption(exc.__cause__):
             return False
         path = self.path
         try:
             with self._recovery_lock, recovery_lock(path):
-                if file_identity(path) != identity:  # replaced, or deleted
+                current = file_identity(path)
+                if current != identity:  # replaced, or deleted
                     logger.debug('SQLite file %s was already replaced; reopening it', path)
                     self._generation += 1  # every thread of ours has the old file open
                     return True
+                if current not in self._ours and not _header_says_ours(path):
+                    logger.error(
+                        'SQLite file %s is damaged, but not recognisably a requests-cache '
+                        'database; leaving it in place: %s',
+                        path,
+                        exc,
+                    )
+                    return False
                 problem = confirm_corrupt(path, self.busy_timeout)
                 if problem is None:
                     logger.warning(
@@ -324,6 +389,9 @@ class SQLiteConnections:
                     return False
                 replacement = build_empty_database(path, self.wal, self.synchronous, self._schema)
                 aside = move_aside(path, replacement, datetime.now(timezone.utc))
+                built = file_identity(path)
+                if built is not None:
+                    self._ours.add(built)
                 self._generation += 1
         except (OSError, sqlite3.Error) as failure:  # the caller raises its own error instead
             logger.error('Could not recover corrupt SQLite cache file %s: %s', path, failure)
@@ -344,6 +412,13 @@ class SQLiteConnections:
             with contextlib.suppress(sqlite3.ProgrammingError):  # closed in its own thread
                 connection.close()
         self._local = threading.local()
+
+
+def _header_says_ours(path: Path) -> bool:
+    try:
+        return header_says_ours(read_header(path))
+    except (ConfigurationError, OSError):  # not a regular file, or unreadable
+        return False
 
 
 def _is_busy(exc: Optional[BaseException]) -> bool:

@@ -39,6 +39,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Optional
 
+from .sqlite_identity import mark_as_ours
+
 __all__ = [
     'FileIdentity',
     'build_empty_database',
@@ -160,6 +162,7 @@ def build_empty_database(
                 connection.execute('PRAGMA journal_mode=WAL')
             connection.execute(f'PRAGMA synchronous={synchronous}')
             connection.execute('BEGIN IMMEDIATE')
+            mark_as_ours(connection)
             for create in schema:
                 create(connection)
             connection.execute('COMMIT')

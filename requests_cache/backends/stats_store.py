@@ -13,6 +13,15 @@ Theory of operation:
   sees the new token at its next write, and from then on writes only what it counted since its
   previous write (so what it counted shortly before the reset, after that write, survives it).
 * A ``fork()``ed child starts a record of its own from zero, so it never overwrites its parent's.
+* Records of caches that are gone are merged, so they do not pile up (issue 15, item 10: 2,000
+  short-lived sessions left 2,000 records). Before each write, a recorder claims the records of
+  dead writers by deleting them (a delete succeeds for one claimant only: SQLite's row count,
+  ``unlink``, Redis' ``DEL``) and adds their counts to its own record, written right after. Dead
+  means: on this host, a process that no longer runs, or a cache object of this process that was
+  closed or no longer exists; on another host, a record not updated for `REMOTE_STALE_SECONDS`.
+  If the write fails, the claimed records are put back. A recorder that finds its own record
+  gone (merged by another host that took it for dead, or reset) counts only what is new since
+  its last write.
 * Writing statistics never raises, whatever ``strict`` says: they are diagnostics, and a failure
   must not break a request or ``close()``. It is logged at WARNING and tried again an interval on.
 """
@@ -28,6 +37,7 @@ import socket
 import threading
 import time
 import weakref
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
@@ -36,7 +46,14 @@ from ..stats import FIELDS, StatsRecord, StatsSummary
 if TYPE_CHECKING:
     from .base import BaseCache
 
-__all__ = ['DEFAULT_STATS_INTERVAL', 'RESET_KEY', 'STATS_PREFIX', 'StatsRecorder', 'parse_record']
+__all__ = [
+    'DEFAULT_STATS_INTERVAL',
+    'REMOTE_STALE_SECONDS',
+    'RESET_KEY',
+    'STATS_PREFIX',
+    'StatsRecorder',
+    'parse_record',
+]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +63,8 @@ DEFAULT_STATS_INTERVAL = 30.0
 STATS_PREFIX = 'stats:'
 #: The ``meta`` key of the token that the last persisted reset wrote.
 RESET_KEY = 'stats-reset'
+#: A record from another host not updated for this long is taken as dead and merged (a week).
+REMOTE_STALE_SECONDS = 7 * 24 * 3600.0
 
 Totals = tuple[dict[str, int], dict[str, int]]
 _UNSEEN = object()  # this recorder has not read the reset token yet
@@ -70,6 +89,8 @@ class StatsRecorder:
         # None until the first write-path event starts the first interval (read lazily, so a
         # test may swap the clock after construction).
         self._last_write: Optional[float] = None
+        #: True once the cache was closed: its record may then be merged by other writers.
+        self.closed = False
         self._start(({}, {}))
         _LIVE.add(self)
 
@@ -92,6 +113,9 @@ class StatsRecorder:
         self.record_id = f'{STATS_PREFIX}{_HOST}:{self._pid}:{secrets.token_hex(4)}'
         self._base = self._written = base
         self._epoch: object = _UNSEEN
+        # Counts of dead writers' records merged into ours, and whether ours was written yet.
+        self._absorbed: Totals = ({}, {})
+        self._has_written = False
 
     def write_if_due(self) -> None:
         """Write if ``cache.stats_interval`` seconds have passed since the last write."""
@@ -119,6 +143,12 @@ class StatsRecorder:
         with self._lock:
             return self._write(failure_level)
 
+    def close(self) -> bool:
+        """Write a last time, then let other writers merge our record; True if written."""
+        written = self.write()
+        self.closed = True
+        return written
+
     def _write(self, failure_level: int = logging.WARNING) -> bool:
         self._last_write = self.clock()
         if os.getpid() != self._pid:  # forked without the at-fork hook (it normally runs)
@@ -130,13 +160,18 @@ class StatsRecorder:
         if breaker is not None and breaker.is_open:  # the server is down: do not wait for it
             logger.debug('Not writing statistics to %s: storage is unreachable', self.cache)
             return False
+        claimed: dict[str, Any] = {}
         try:
             self._check_reset()
+            self._check_own_record()
+            claimed = self._claim_dead_records()
             self.cache.meta[self.record_id] = self._record(totals)
         except Exception as exc:  # any driver error: statistics must never break the caller
             logger.log(failure_level, 'Could not write statistics to %s: %r', self.cache, exc)
+            self._put_back(claimed)
             return False
         self._written = totals
+        self._has_written = True
         logger.debug('Wrote statistics %s to %s', self.record_id, self.cache)
         return True
 
@@ -146,17 +181,65 @@ class StatsRecorder:
         if token != self._epoch:
             if self._epoch is not _UNSEEN:
                 self._base = self._written
+                self._absorbed = ({}, {})
             self._epoch = token
+
+    def _check_own_record(self) -> None:
+        """After our record was merged by another writer (or deleted), count only new events."""
+        if self._has_written and self.cache.meta.get(self.record_id) is None:
+            logger.debug('Statistics record %s was merged or deleted elsewhere', self.record_id)
+            self._base = self._written
+            self._absorbed = ({}, {})
+
+    def _claim_dead_records(self) -> dict[str, Any]:
+        """Delete the records of dead writers and add their counts to ours; return them."""
+        meta, claimed = self.cache.meta, {}
+        live = _live_record_ids()
+        now = self.cache.now()
+        for key in list(meta):
+            if not key.startswith(STATS_PREFIX) or key == self.record_id:
+                continue
+            value = meta.get(key)
+            record = parse_record(value) if value is not None else None
+            if record is None or not _is_dead(key, record, live, now):
+                continue
+            try:
+                del meta[key]  # only one claimant's delete succeeds
+            except KeyError:
+                continue
+            claimed[key] = value
+            counts, stale = self._absorbed
+            self._absorbed = (_plus(counts, record.counts), _plus(stale, record.stale_by_reason))
+        if claimed:
+            logger.debug('Merged %d statistics records of dead writers', len(claimed))
+        return claimed
+
+    def _put_back(self, claimed: dict[str, Any]) -> None:
+        """Our write failed: restore the records we claimed, so their counts are not lost."""
+        for key, value in claimed.items():
+            try:
+                self.cache.meta[key] = value
+            except Exception as exc:  # the storage is failing; nothing more we can do
+                logger.warning('Could not restore statistics record %s: %r', key, exc)
+                continue
+            parsed = parse_record(value)
+            if parsed is not None:
+                counts, stale = self._absorbed
+                self._absorbed = (
+                    _minus(counts, parsed.counts, keep_negative=True),
+                    _minus(stale, parsed.stale_by_reason, keep_negative=True),
+                )
 
     def _record(self, totals: Totals) -> str:
         (counts, stale), (base_counts, base_stale) = totals, self._base
+        absorbed_counts, absorbed_stale = self._absorbed
         record = {
             'version': 1,
             'host': _HOST,
             'pid': self._pid,
             'updated': self.cache.now().isoformat(),
-            'counts': _minus(counts, base_counts),
-            'stale_by_reason': _minus(stale, base_stale),
+            'counts': _plus(_minus(counts, base_counts), absorbed_counts),
+            'stale_by_reason': _plus(_minus(stale, base_stale), absorbed_stale),
         }
         return json.dumps(record, sort_keys=True)
 
@@ -192,6 +275,7 @@ class StatsRecorder:
             meta[RESET_KEY] = token
             meta.bulk_delete([k for k in list(meta) if k.startswith(STATS_PREFIX)])
             self._base = self._written = self.cache.stats.totals()
+            self._absorbed = ({}, {})
             self._epoch = token
         logger.debug('Reset persisted statistics of %s', self.cache)
 
@@ -222,8 +306,46 @@ def parse_record(value: Any) -> Optional[StatsRecord]:
         return None
 
 
-def _minus(totals: dict[str, int], base: dict[str, int]) -> dict[str, int]:
-    return {k: v - base.get(k, 0) for k, v in totals.items() if v - base.get(k, 0)}
+def _minus(
+    totals: Mapping[str, int], base: Mapping[str, int], keep_negative: bool = False
+) -> dict[str, int]:
+    differences = {k: v - base.get(k, 0) for k, v in totals.items()}
+    if keep_negative:
+        differences.update({k: -v for k, v in base.items() if k not in totals})
+    return {k: v for k, v in differences.items() if v}
+
+
+def _plus(first: Mapping[str, int], second: Mapping[str, int]) -> dict[str, int]:
+    summed = dict(first)
+    for key, value in second.items():
+        summed[key] = summed.get(key, 0) + value
+    return {k: v for k, v in summed.items() if v}
+
+
+def _live_record_ids() -> set[str]:
+    """The records of this process's cache objects that still exist."""
+    return {r.record_id for r in list(_LIVE) if r._cache() is not None and not r.closed}
+
+
+def _is_dead(key: str, record: StatsRecord, live: set[str], now: datetime) -> bool:
+    """Whether the writer of a record is gone for good (see the module docstring)."""
+    if record.host != _HOST:
+        return (now - record.updated).total_seconds() > REMOTE_STALE_SECONDS
+    if record.pid == os.getpid():
+        return key not in live
+    return not _process_exists(record.pid)
+
+
+def _process_exists(pid: int) -> bool:
+    if os.name == 'nt':  # os.kill() would end the process there; assume it runs
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it runs, as another user
+        return True
+    return True
 
 
 def _text(value: Any) -> Optional[str]:
@@ -245,7 +367,7 @@ def _write_at_exit() -> None:
     # Scripts often never close their session (and install_cache() users cannot). Quietly:
     # a server may be gone by now, and the process is ending anyway.
     for recorder in list(_LIVE):
-        if recorder._cache() is not None:
+        if recorder._cache() is not None and not recorder.closed:
             recorder.write(logging.DEBUG)
 
 

@@ -6,17 +6,21 @@ if it holds a connection); `requests_cache.backends.base.BaseCache` puts the HTT
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import ItemsView, Iterable, Iterator, MutableMapping, ValuesView
 from datetime import datetime
 from typing import Any, Callable, Optional
 
 from ..serializers.chunks import ChunkedBlob
 
-__all__ = ['BaseStorage', 'DictStorage']
+__all__ = ['SMALL_VALUE_LIMIT', 'BaseStorage', 'DictStorage']
 
 logger = logging.getLogger(__name__)
+
+#: The largest value a storage of small records (redirects, statistics) reads.
+SMALL_VALUE_LIMIT = 1024 * 1024
 
 
 class BaseStorage(MutableMapping[str, Any], ABC):
@@ -28,6 +32,10 @@ class BaseStorage(MutableMapping[str, Any], ABC):
 
     #: Called with the keys a bounded storage evicted, after the eviction is stored.
     on_evict: Optional[Callable[[list[str]], None]] = None
+    #: A stored value larger than this many bytes reads as missing (`KeyError`), and is never
+    #: read whole, in backends that can learn a value's size first (SQLite, files, Redis): a
+    #: hostile 600 MB value must be a miss, not a MemoryError. None: no limit.
+    max_value_size: Optional[int] = None
 
     @abstractmethod
     def __getitem__(self, key: str) -> Any: ...
@@ -48,6 +56,14 @@ class BaseStorage(MutableMapping[str, Any], ABC):
         """Store a value with its expiry time, which backends with an expiry index keep too."""
         self[key] = value
 
+    def get_streamable(self, key: str) -> Any:
+        """The value under ``key`` for serving it: like `get`, except that a value larger than
+        `requests_cache.serializers.chunks.INLINE_BODY_LIMIT` may come back as a `StoredBlob`
+        that reads it a piece at a time, where the backend can (SQLite with blob I/O, files);
+        then a large hit is never held in memory whole. None if there is no value.
+        """
+        return self.get(key)
+
     # --- chunked writes (streamed bodies) ------------------------------------------------
     def set_chunked(self, key: str, blob: ChunkedBlob, expires: Optional[datetime] = None) -> None:
         """Store a blob given as chunks (see `requests_cache.serializers.chunks`).
@@ -59,11 +75,41 @@ class BaseStorage(MutableMapping[str, Any], ABC):
         logger.debug('Joining a %d-byte blob in memory: %r has no chunked write', len(blob), self)
         self.set(key, blob.read_all(), expires)
 
-    # ----------------------------------------------------------------------------------------
+    # --- deleting and iterating while other threads and processes do the same ----------------
+    def discard(self, key: str) -> None:
+        """Delete ``key`` if it is there; a key that is missing, or that another thread or
+        process deletes first, is not an error."""
+        with contextlib.suppress(KeyError):
+            del self[key]
+
+    def pop(self, key: str, *default: Any) -> Any:
+        """Remove ``key`` and return its value, like `dict.pop`.
+
+        `MutableMapping.pop` reads, then deletes, and raises `KeyError` when another thread
+        deletes the key in between (issue 15: two threads dropping the same unreadable entry);
+        here the key is gone either way, so the value read is returned.
+        """
+        try:
+            value = self[key]
+        except KeyError:
+            if default:
+                return default[0]
+            raise
+        self.discard(key)
+        return value
+
+    def items(self) -> ItemsView[str, Any]:
+        """``(key, value)`` pairs; keys deleted while the pairs are read are skipped."""
+        return _LiveItems(self)
+
+    def values(self) -> ValuesView[Any]:
+        """The values; keys deleted while they are read are skipped."""
+        return _LiveValues(self)
+
     def bulk_delete(self, keys: Iterable[str]) -> None:
         """Delete several keys; missing keys are ignored."""
         for key in list(keys):
-            self.pop(key, None)
+            self.discard(key)
 
     def clear(self) -> None:
         """Delete everything in this store."""
@@ -101,8 +147,39 @@ class BaseStorage(MutableMapping[str, Any], ABC):
     def close(self) -> None:
         """Release connections or file handles; the default has none."""
 
+    def _oversize(self, key: str, size: int) -> KeyError:
+        """Log a value over `max_value_size` and return the `KeyError` that makes it a miss."""
+        logger.warning(
+            'Ignoring cache entry %s in %r: %d bytes is over the read limit of %s bytes',
+            key,
+            self,
+            size,
+            self.max_value_size,
+        )
+        return KeyError(key)
+
     def __repr__(self) -> str:
         return f'<{type(self).__name__}>'
+
+
+class _LiveItems(ItemsView[str, Any]):
+    # The ItemsView default reads ``mapping[key]`` for every listed key and raises KeyError
+    # for one that another thread or process deleted after the listing.
+    _mapping: BaseStorage
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        for key in self._mapping:
+            value = self._mapping.get(key)
+            if value is not None:
+                yield key, value
+
+
+class _LiveValues(ValuesView[Any]):
+    _mapping: BaseStorage
+
+    def __iter__(self) -> Iterator[Any]:
+        for _key, value in _LiveItems(self._mapping):
+            yield value
 
 
 class DictStorage(BaseStorage):

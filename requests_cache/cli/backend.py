@@ -40,6 +40,11 @@ def choose_cache(args: argparse.Namespace, default_name: str) -> None:
     args.cache = name or default_name
 
 
+#: Commands that only read: they open the cache read-only where the backend can (SQLite), so
+#: they never create, change or repair anything.
+READ_ONLY_COMMANDS = frozenset({'info', 'list', 'show', 'stats', 'explain', 'export'})
+
+
 def open_cache(args: argparse.Namespace, create: bool = False) -> BaseCache:
     """Open the cache named by the global options, without creating one that does not exist.
 
@@ -58,11 +63,17 @@ def open_cache(args: argparse.Namespace, create: bool = False) -> BaseCache:
     kwargs: dict[str, Any] = {}
     if args.serializer:
         kwargs['serializer'] = args.serializer
+    cls = backend_class(name)
+    read_only = getattr(args, 'command', None) in READ_ONLY_COMMANDS and not getattr(
+        args, 'reset', False
+    )
+    if read_only and 'read_only' in cls.accepted_kwargs():
+        kwargs['read_only'] = True
     if name in NETWORK_BACKENDS:
         # Network backends fail open by default; a management tool must see the error instead.
         kwargs['strict'] = True
         kwargs.update(_connection_kwargs(name, args.connection_url, args.timeout))
-    cache = backend_class(name)(args.cache, **kwargs)
+    cache = cls(args.cache, **kwargs)
     cache.stats_interval = None  # the command's own lookups are not the application's traffic
     return cache
 

@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional, Union
 from requests import PreparedRequest, Response
 from requests.structures import CaseInsensitiveDict
 
-from .raw import CachedHTTPResponse
+from .raw import Body, CachedHTTPResponse
 from .request import CachedRequest
 
 __all__ = ['CachedResponse', 'HeaderPairs', 'RequestIdentity', 'add_cache_attributes', 'utcnow']
@@ -86,7 +86,7 @@ class CachedResponse(Response):
         status_code: int,
         reason: Optional[str],
         headers: Iterable[tuple[str, str]],
-        body: bytes,
+        body: Body,
         encoding: Optional[str] = None,
         elapsed: float = 0.0,
         version: int = 11,
@@ -105,11 +105,22 @@ class CachedResponse(Response):
 
         ``headers`` is a list of pairs that may repeat a name; ``response.headers`` joins repeats
         with ", " the way ``requests`` does, and ``raw.headers`` keeps them apart.
+
+        ``body`` may be a large body still in storage (a `SliceBlob`): ``raw`` and
+        ``iter_content`` then read it from there in pieces, and ``content`` reads it whole
+        when it is first used.
         """
         response = cls()
         response._headers = None  # joined from the raw pairs when first read
         response.raw = CachedHTTPResponse(body, list(headers), status_code, reason, version, url)
-        response._content = body
+        if isinstance(body, bytes):
+            response._content = body
+        else:
+            from ..serializers.chunks import attach_body  # serializers import this module
+
+            response._content = False  # type: ignore[assignment]  # requests' "not read yet"
+            response._content_consumed = False
+            attach_body(response, body)  # stored again (a freshened hit) a chunk at a time
         response.url = url
         response.status_code = status_code
         response.reason = reason  # type: ignore[assignment]
@@ -133,6 +144,14 @@ class CachedResponse(Response):
         response.expires = expires
         response.cache_key = cache_key
         return response
+
+    @property
+    def content(self) -> bytes:
+        """The body. A large hit's body is read from storage the first time this is used."""
+        if self._body_in_storage():
+            self._content = self.raw.data
+            self._content_consumed = True
+        return self._content or b''
 
     @property
     def request(self) -> PreparedRequest:
@@ -201,7 +220,14 @@ class CachedResponse(Response):
     @property
     def size(self) -> int:
         """Body size in bytes."""
+        body = attached_body_of(self)
+        if self._body_in_storage() and body is not None:
+            return len(body)
         return len(self._content or b'')
+
+    def _body_in_storage(self) -> bool:
+        # requests marks a body not read yet with False, which its stubs do not allow for.
+        return self._content is False  # type: ignore[comparison-overlap]
 
     def __repr__(self) -> str:
         expires = self.expires.isoformat() if self.expires else 'never'
@@ -212,6 +238,13 @@ class CachedResponse(Response):
 
     def __str__(self) -> str:
         return repr(self)
+
+
+def attached_body_of(response: CachedResponse) -> Any:
+    """The body a large hit still has in storage, if any (see `serializers.chunks`)."""
+    from ..serializers.chunks import attached_body  # serializers import this module
+
+    return attached_body(response)
 
 
 def _joined(pairs: Iterable[tuple[str, str]]) -> CaseInsensitiveDict[str]:

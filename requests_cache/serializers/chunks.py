@@ -27,6 +27,8 @@ __all__ = [
     'ChunkedBlob',
     'FileBlob',
     'JoinedBlob',
+    'SliceBlob',
+    'StoredBlob',
     'attach_body',
     'attached_body',
     'joined',
@@ -160,6 +162,84 @@ class JoinedBlob(ChunkedBlob):
         """Close every part."""
         for part in self.parts:
             part.close()
+
+
+class StoredBlob(ChunkedBlob):
+    """A value still in storage, read a piece at a time (a large hit, see
+    `requests_cache.backends.storage.BaseStorage.get_streamable`).
+
+    It pins the value it was opened on (an open file, a SQLite read transaction), so what it
+    reads is that value even if the entry is replaced meanwhile. Close it to release that; a
+    blob dropped unclosed is closed when it is garbage-collected.
+    """
+
+    @abstractmethod
+    def read_at(self, offset: int, length: int) -> bytes:
+        """Up to ``length`` bytes from ``offset`` (fewer only at the end).
+
+        Raises:
+            StorageError: The storage failed, or the blob was closed.
+        """
+
+    def chunks(self) -> Iterator[bytes]:
+        """The whole value, `CHUNK_SIZE` bytes at a time."""
+        return self.range(0, len(self))
+
+    def read_all(self) -> bytes:
+        """The whole value as one `bytes`, read in a single piece (joining chunks would hold it
+        twice)."""
+        data = self.read_at(0, len(self))
+        if len(data) != len(self):
+            raise StorageError(f'stored value is {len(data)} bytes, expected {len(self)}')
+        return data
+
+    def range(self, start: int, end: int) -> Iterator[bytes]:
+        """Bytes ``start`` to ``end`` (exclusive), `CHUNK_SIZE` at a time."""
+        position = start
+        while position < end:
+            chunk = self.read_at(position, min(CHUNK_SIZE, end - position))
+            if not chunk:
+                raise StorageError(f'stored value ended at {position}, expected {end} bytes')
+            position += len(chunk)
+            yield chunk
+
+
+class SliceBlob(ChunkedBlob):
+    """Bytes ``start`` to ``end`` of a `StoredBlob`, such as the body inside a stored entry.
+
+    Args:
+        stored: The value; `close` closes it.
+        start: The first byte.
+        end: One past the last byte.
+    """
+
+    def __init__(self, stored: StoredBlob, start: int, end: int) -> None:
+        self.stored = stored
+        self.start = start
+        self.end = end
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+    def chunks(self) -> Iterator[bytes]:
+        """The slice, `CHUNK_SIZE` bytes at a time."""
+        return self.stored.range(self.start, self.end)
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        """Up to ``length`` bytes from ``offset`` within the slice."""
+        length = max(0, min(length, len(self) - offset))
+        return self.stored.read_at(self.start + offset, length) if length else b''
+
+    def read_all(self) -> bytes:
+        """The slice as one `bytes`, read in a single piece."""
+        data = self.read_at(0, len(self))
+        if len(data) != len(self):
+            raise StorageError(f'stored body is {len(data)} bytes, expected {len(self)}')
+        return data
+
+    def close(self) -> None:
+        """Close the stored value."""
+        self.stored.close()
 
 
 def joined(prefix: bytes, value: Any) -> JoinedBlob:

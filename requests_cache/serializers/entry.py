@@ -102,9 +102,9 @@ def entry_to_response(entry: Any, cache_key: str = '') -> CachedResponse:
 
 
 def _build(entry: dict[str, Any], cache_key: str, history: Any) -> CachedResponse:
-    body = entry['body']
+    body = entry['body']  # bytes, or a body still in storage (a large hit)
     status = entry['status']
-    if not isinstance(body, bytes) or not isinstance(status, int):
+    if not isinstance(body, (bytes, ChunkedBlob)) or not isinstance(status, int):
         raise TypeError('body must be bytes and status an int')
     stored_request = entry['request']
     method = _str(stored_request['method'])

@@ -29,7 +29,7 @@ from typing import Any, Callable, Optional, Union
 import msgpack
 
 from ..errors import ConfigurationError
-from .chunks import ChunkedBlob, joined
+from .chunks import ChunkedBlob, SliceBlob, StoredBlob, joined
 from .compression import compressed
 from .documents import bson_document, bson_serializer, dynamodb_document
 from .pipeline import SerializerPipeline, Stage
@@ -84,6 +84,20 @@ def _frame_loads(blob: Any) -> dict[str, Any]:
     return meta
 
 
+def _frame_lazy(stored: StoredBlob, start: int, end: int) -> dict[str, Any]:
+    # _frame_loads for a value still in storage: the metadata is read, the body left in place.
+    meta_length, body_length = _FRAME_HEADER.unpack(stored.read_at(start, _FRAME_HEADER.size))
+    body_start = start + _FRAME_HEADER.size + meta_length
+    if body_start + body_length != end:
+        raise ValueError('frame lengths do not match the blob (truncated or padded)')
+    packed = stored.read_at(start + _FRAME_HEADER.size, meta_length)
+    meta = msgpack.unpackb(packed, raw=False, strict_map_key=True)
+    if not isinstance(meta, dict):
+        raise ValueError('metadata frame is not a map')
+    meta['body'] = SliceBlob(stored, body_start, end)
+    return meta
+
+
 def _frame_stream(entry: dict[str, Any]) -> ChunkedBlob:
     # _frame_dumps for a body kept in a file: the same header and metadata, then the file.
     body: ChunkedBlob = entry.pop('body')
@@ -93,7 +107,9 @@ def _frame_stream(entry: dict[str, Any]) -> ChunkedBlob:
 
 #: The default format: safe to load from untrusted storage, and at least as fast as pickle.
 binary_serializer = SerializerPipeline(
-    [Stage(_frame_dumps, _frame_loads, 'msgpack-frame', stream=_frame_stream)], 'binary', version=2
+    [Stage(_frame_dumps, _frame_loads, 'msgpack-frame', stream=_frame_stream, lazy=_frame_lazy)],
+    'binary',
+    version=3,
 )
 
 #: Pickle: loading it runs code chosen by whoever wrote the blob. Opt in only, and sign it.

@@ -1,8 +1,9 @@
 """Serializer pipelines: a response passes through a list of stages on its way to storage.
 
-``dumps`` runs the stages in order and prefixes the result with the pipeline's tag; ``loads``
-checks the tag, then runs the stages in reverse. Any failure on the way back is a `DecodeError`,
-which the cache turns into a logged miss (or a `StorageError` with ``strict=True``).
+``dumps`` runs the stages in order, prefixes the result with the pipeline's tag and seals it with a
+checksum (see `requests_cache.serializers.checksums`); ``loads`` checks the checksum and the tag,
+then runs the stages in reverse. Any failure on the way back is a `DecodeError`, which the cache
+turns into a logged miss (or a `StorageError` with ``strict=True``).
 
 Binary stages may return a list or tuple of byte chunks instead of one bytes object: the pipeline
 joins the tag and the chunks in one copy, so a large body is copied once on the way out. On the way
@@ -16,13 +17,16 @@ chunks) instead of bytes, so a backend can write the blob a chunk at a time.
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any, Callable, Optional
 
 from ..errors import StorageError
 from ..models import CachedResponse
 from . import chunks
-from .chunks import ChunkedBlob, attached_body, joined
+from .checksums import RESIDUE, TRAILER, ChecksummedBlob, crc32_of, entry_checksum
+from .chunks import ChunkedBlob, StoredBlob, attached_body, joined
 from .entry import DecodeError, entry_to_response, response_to_chunked_entry, response_to_entry
 
 __all__ = ['DecodeError', 'SerializerPipeline', 'Stage', 'join_chunks']
@@ -46,10 +50,15 @@ class Stage:
         loads: Callable[[Any], Any],
         name: str = '',
         stream: Optional[Callable[[Any], ChunkedBlob]] = None,
+        lazy: Optional[Callable[[StoredBlob, int, int], Any]] = None,
     ) -> None:
         self.dumps = dumps
         self.loads = loads
         self.name = name or getattr(dumps, '__module__', 'stage')
+        #: Optional: ``loads`` for bytes ``start`` to ``end`` of a value still in storage,
+        #: returning the entry dict with the body as a `SliceBlob` of it, so a large hit is
+        #: never read whole. Only the stage closest to storage of a one-stage pipeline uses it.
+        self.lazy = lazy
         #: Optional: ``dumps`` for a value whose body is a `ChunkedBlob` (the first stage gets the
         #: entry dict, later stages the previous stage's blob), returning a `ChunkedBlob` whose
         #: chunks join into exactly what ``dumps`` returns. It owns (closes) a blob it is given.
@@ -75,6 +84,13 @@ def join_chunks(value: Any, prefix: bytes = b'') -> bytes:
     return b''.join((prefix, value))
 
 
+def sealed(value: Any, prefix: bytes) -> bytes:
+    """`join_chunks` with the CRC-32 of the result appended, still in a single copy."""
+    chunks = value if isinstance(value, (list, tuple)) else (value,)
+    crc = crc32_of(chunks, crc32_of((prefix,)))
+    return b''.join((prefix, *chunks, TRAILER.pack(crc)))
+
+
 class SerializerPipeline:
     """Turns a `CachedResponse` into a tagged blob (or document) and back.
 
@@ -85,7 +101,8 @@ class SerializerPipeline:
         stages: Steps from the entry dict toward storage.
         name: Format name; part of the tag, so a blob written by one format is never read by
             another.
-        version: Format version; part of the tag.
+        version: Format version; part of the tag. The default is 2: version 1 blobs were
+            written before every blob carried a checksum, and read as misses.
         is_binary: True if the result is bytes; False for document formats (a dict).
         strict: Raise `StorageError` instead of `DecodeError` for unreadable blobs, so corruption
             is loud instead of a logged miss.
@@ -100,7 +117,7 @@ class SerializerPipeline:
         self,
         stages: Sequence[Stage],
         name: str,
-        version: int = 1,
+        version: int = 2,
         is_binary: bool = True,
         strict: bool = False,
         safe: bool = True,
@@ -126,11 +143,13 @@ class SerializerPipeline:
             Bytes for binary pipelines, a dict for document pipelines.
         """
         value: Any = response_to_entry(response)
+        if not self.is_binary:
+            checksum = entry_checksum(value)
         for stage in self.stages:
             value = stage.dumps(value)
         if self.is_binary:
-            return join_chunks(value, self._tag_bytes)
-        return {'_format': self.tag, **value}
+            return sealed(value, self._tag_bytes)
+        return {'_format': self.tag, '_checksum': checksum, **value}
 
     @property
     def streams(self) -> bool:
@@ -147,7 +166,7 @@ class SerializerPipeline:
             cache_key: The key it is stored under (see `dumps`).
 
         Returns:
-            The tagged blob as chunks, byte-identical to what `dumps` returns; close it after use.
+            The sealed blob as chunks, byte-identical to what `dumps` returns; close it after use.
             None if there is no attached body over ``INLINE_BODY_LIMIT``, or a stage cannot
             stream: then call `dumps`, which reads the attached body into memory.
         """
@@ -165,7 +184,7 @@ class SerializerPipeline:
         for stage in self.stages:
             assert stage.stream is not None  # checked by self.streams
             value = stage.stream(value)
-        return joined(self._tag_bytes, value)
+        return ChecksummedBlob(joined(self._tag_bytes, value))
 
     def loads(self, blob: Any, cache_key: str = '') -> CachedResponse:
         """Deserialize a blob written by `dumps`.
@@ -182,6 +201,8 @@ class SerializerPipeline:
             StorageError: The same failures, when the pipeline is ``strict``.
         """
         try:
+            if type(blob) is not bytes and isinstance(blob, StoredBlob):
+                return self._loads_stored(blob, cache_key)
             return self._loads(blob, cache_key)
         except DecodeError as exc:
             if self.strict:
@@ -189,15 +210,57 @@ class SerializerPipeline:
             raise
 
     def _loads(self, blob: Any, cache_key: str) -> CachedResponse:
-        value = self._untag(blob)
+        if self.is_binary:
+            value = self._verified(blob, self._untag(blob))
+            checksum = None
+        else:
+            value = self._untag(blob)
+            checksum = value.pop('_checksum', None)
         try:
             for stage in reversed(self.stages):
                 value = stage.loads(value)
+            if not self.is_binary:
+                _check_entry(value, checksum)
         except DecodeError:
             raise
         except Exception as exc:  # decoders raise anything on foreign data; all of it is a miss
             raise DecodeError(f'{self.name} decoding failed: {exc!r}') from exc
         return entry_to_response(value, cache_key)
+
+    def _loads_stored(self, stored: StoredBlob, cache_key: str) -> CachedResponse:
+        """Load a value still in storage: check its tag and checksum in one pass over it, then
+        build a response whose body is read from storage when it is read (issue 15, item 9)."""
+        lazy = self.stages[0].lazy if len(self.stages) == 1 and self.is_binary else None
+        if lazy is None or type(self)._loads is not SerializerPipeline._loads:
+            with stored:  # this format needs the whole blob in memory
+                return self._loads(stored.read_all(), cache_key)
+        try:
+            end = len(stored) - TRAILER.size
+            tag = self._tag_bytes
+            if end < len(tag) or stored.read_at(0, len(tag)) != tag:
+                raise DecodeError(f'not a {self.tag.strip()!r} blob')
+            (expected,) = TRAILER.unpack(stored.read_at(end, TRAILER.size))
+            if crc32_of(stored.range(0, end)) != expected:
+                raise DecodeError('checksum mismatch (the stored entry is damaged)')
+            try:
+                entry = lazy(stored, len(tag), end)
+            except DecodeError:
+                raise
+            except Exception as exc:  # a damaged frame: a miss like any other
+                raise DecodeError(f'{self.name} decoding failed: {exc!r}') from exc
+            return entry_to_response(entry, cache_key)
+        except BaseException:
+            stored.close()
+            raise
+
+    def _verified(self, blob: Any, payload: memoryview) -> memoryview:
+        """The payload (the blob past its tag) without the checksum trailer, once the checksum
+        of the whole blob matches."""
+        if len(payload) < TRAILER.size:
+            raise DecodeError('blob is too short to hold its checksum')
+        if zlib.crc32(blob) != RESIDUE:
+            raise DecodeError('checksum mismatch (the stored entry is damaged)')
+        return payload[: -TRAILER.size]
 
     def _untag(self, blob: Any) -> Any:
         if self.is_binary:
@@ -217,6 +280,14 @@ class SerializerPipeline:
 
     def __repr__(self) -> str:
         return f'SerializerPipeline({self.name!r}, version={self.version}, stages={self.stages})'
+
+
+def _check_entry(entry: Any, checksum: Any) -> None:
+    # DynamoDB hands every number back as a Decimal.
+    if not isinstance(checksum, (int, Decimal)) or isinstance(checksum, bool):
+        raise DecodeError('document has no checksum')
+    if entry_checksum(entry) != checksum:
+        raise DecodeError('checksum mismatch (the stored document is damaged)')
 
 
 def _describe(blob: Any) -> str:

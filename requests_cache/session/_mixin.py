@@ -20,7 +20,13 @@ import requests
 from requests import PreparedRequest, Request, Response
 
 from .. import policy
-from ..backends import BaseCache, backend_class, init_backend, storage_arguments
+from ..backends import (
+    BACKEND_CLASSES,
+    BaseCache,
+    backend_class,
+    init_backend,
+    storage_arguments,
+)
 from ..errors import ConfigurationError, UnknownSettingError
 from ..models import CachedResponse, utcnow
 from ..policy import CacheSettings, Fetch, NotCached, RequestOptions, Revalidate, Serve
@@ -104,6 +110,10 @@ class CacheMixin:
         explicit.update(rename_deprecated(setting_kwargs))
         self._settings = CacheSettings.from_kwargs(**explicit)
         backend_kwargs, next_kwargs = self._split_for_next_class(backend, other_kwargs)
+        if read_only and _backend_takes(backend, 'read_only'):
+            # A read-only session opens its store read-only too (SQLite: never creates, writes
+            # or repairs the file).
+            backend_kwargs.setdefault('read_only', True)
         arguments = storage_arguments(backend, serializer, backend_kwargs, type(self).__name__)
         self.cache: BaseCache = init_backend(cache_name, backend, **arguments)
         self.cache.key_settings = self._settings
@@ -396,6 +406,16 @@ class CacheMixin:
 
     def __repr__(self) -> str:
         return f'<{type(self).__name__}(cache={self.cache!r}, settings={self._settings!r})>'
+
+
+def _backend_takes(backend: Union[str, BaseCache, None], name: str) -> bool:
+    """True if ``backend`` is a backend name whose class accepts the argument ``name``."""
+    if not (backend is None or (isinstance(backend, str) and backend in BACKEND_CLASSES)):
+        return False
+    try:
+        return name in backend_class(backend or 'sqlite').accepted_kwargs()
+    except ImportError:  # an optional backend that is not installed: init_backend explains it
+        return False
 
 
 def _accepted_by_next_class(cls: type) -> Optional[set[str]]:

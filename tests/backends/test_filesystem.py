@@ -115,12 +115,14 @@ def test_corrupt_file_is_a_miss(tmp_path):
 
 
 def test_registered_and_use_temp(monkeypatch, tmp_path):
-    """'filesystem' is a backend name, and use_temp places the directory in the temp dir."""
+    """'filesystem' is a backend name, and use_temp places the directory in a private directory
+    of the temp dir."""
     import tempfile
 
     monkeypatch.setattr(tempfile, 'tempdir', str(tmp_path))
     cache = init_backend('files', 'filesystem', use_temp=True)
-    assert isinstance(cache, FileCache) and cache.cache_dir == tmp_path / 'files'
+    private = tmp_path / f'requests-cache-{os.geteuid()}'
+    assert isinstance(cache, FileCache) and cache.cache_dir == private / 'files'
 
 
 # --- durability: fsync ----------------------------------------------------------------------

@@ -235,7 +235,8 @@ def test_redis_max_size_holds(make_cache):
 
 
 def test_redis_reads_are_not_writes(make_cache, redis_client):
-    """100 served reads send 100 GETs and one ZADD; no read runs a script."""
+    """100 served reads send 100 GETs (GETRANGE, which bounds the read) and one ZADD; no read
+    runs a script."""
     cache = make_cache('redis', max_entries=1000)
     cache.responses.bounds.access_log.flush_interval = 1e9  # only the read count makes it due
     cache.save_response(make_response('k'), 'k')
@@ -244,7 +245,7 @@ def test_redis_reads_are_not_writes(make_cache, redis_client):
         assert cache.get_response('k') is not None
     after = command_calls(redis_client)
     spent = {name: after[name] - before.get(name, 0) for name in after}
-    assert spent['get'] >= 100
+    assert spent.get('get', 0) + spent.get('getrange', 0) >= 100
     assert spent.get('zadd', 0) == 1
     assert spent.get('evalsha', 0) == spent.get('eval', 0) == 0
 

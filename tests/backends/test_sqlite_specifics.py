@@ -14,7 +14,8 @@ import pytest
 
 from requests_cache import SQLiteCache, StorageError
 from requests_cache.backends.sqlite import sqlite_path
-from requests_cache.errors import translate_errors
+from requests_cache.backends.sqlite_identity import APPLICATION_ID
+from requests_cache.errors import ConfigurationError, translate_errors
 
 
 def test_suffix_added_only_when_missing(tmp_path):
@@ -32,14 +33,16 @@ def test_home_is_expanded(monkeypatch, tmp_path):
 
 
 def test_use_temp_and_use_cache_dir(monkeypatch, tmp_path):
-    """use_temp puts the file in the temp dir, use_cache_dir in XDG_CACHE_HOME."""
+    """use_temp puts the file in a private directory of the temp dir, use_cache_dir in
+    XDG_CACHE_HOME."""
     monkeypatch.setenv('TMPDIR', str(tmp_path / 'tmp'))
     monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'xdg'))
     (tmp_path / 'tmp').mkdir()
     import tempfile
 
     monkeypatch.setattr(tempfile, 'tempdir', None)
-    assert SQLiteCache('t', use_temp=True).db_path == tmp_path / 'tmp' / 't.sqlite'
+    private = tmp_path / 'tmp' / f'requests-cache-{os.geteuid()}'
+    assert SQLiteCache('t', use_temp=True).db_path == private / 't.sqlite'
     cached = SQLiteCache('c', use_cache_dir=True).db_path
     assert cached == tmp_path / 'xdg' / 'requests_cache' / 'c.sqlite'
     with pytest.raises(ValueError, match='use_temp'):
@@ -238,6 +241,12 @@ def _with_corrupt_pages(good: bytes) -> bytes:
     return good[:_PAGE] + bytes((i * 131 + 7) % 251 for i in range(len(good) - _PAGE))
 
 
+def _damaged_cache(good: bytes) -> bytes:
+    """A cache file whose header (with our application id) is intact and everything after it,
+    the schema included, is garbage: SQLite cannot even open it."""
+    return good[:100] + bytes((i * 131 + 7) % 251 for i in range(len(good) - 100))
+
+
 def _asides(db: Path) -> list[Path]:
     """The moved-aside copies of ``db`` (not their -wal and -shm)."""
     return sorted(db.parent.glob(db.name + '.corrupt-*Z'))
@@ -256,20 +265,99 @@ def _corruption_error(tmp_path: Path) -> StorageError:
     return info.value
 
 
-def test_garbage_file_is_moved_aside_at_open(tmp_path, caplog):
-    """A file that is not a database is moved aside with its bytes, an ERROR names the new path,
-    and an empty private database takes its place."""
+def test_damaged_cache_file_is_moved_aside_at_open(tmp_path, caplog):
+    """A database of ours whose pages are garbage is moved aside with its bytes, an ERROR names
+    the new path, and an empty private database takes its place."""
     db = tmp_path / 'c.sqlite'
-    db.write_bytes(b'\x00garbage\xff' * 500)
+    db.write_bytes(_damaged_cache(_good_file(db)))
     original = db.read_bytes()
     with caplog.at_level(logging.ERROR):
         cache = SQLiteCache(db)
+        cache.responses.get('k0')
     [aside] = _asides(db)
     assert aside.read_bytes() == original
     assert str(aside) in caplog.text and 'corrupt' in caplog.text
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
     cache.responses['k'] = b'v'
     assert cache.responses['k'] == b'v'
+    cache.close()
+
+
+@pytest.mark.parametrize(
+    'content',
+    [
+        b'url,status\nhttps://example.com,200\n' * 50,  # the user's own CSV file
+        b'\x00garbage\xff' * 500,
+        b'SQLite format 3\x00 cut short',
+    ],
+    ids=['csv', 'garbage', 'short-header'],
+)
+def test_file_that_is_not_a_cache_is_refused_and_untouched(tmp_path, content):
+    """A file that is not recognisably a requests-cache database is a ConfigurationError saying
+    so; it is never renamed, truncated or written (it was moved aside and replaced)."""
+    path = tmp_path / 'data.csv'
+    path.write_bytes(content)
+    before = path.stat()
+    with pytest.raises(ConfigurationError, match='not a requests-cache database'):
+        SQLiteCache(path)
+    assert path.read_bytes() == content and path.stat().st_mtime_ns == before.st_mtime_ns
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['data.csv']
+
+
+def test_foreign_sqlite_database_is_refused_and_untouched(tmp_path):
+    """Another application's SQLite database (its own tables, or its own application_id) is
+    refused; no table of ours is added to it."""
+    path = tmp_path / 'app.db'
+    connection = sqlite3.connect(path)
+    connection.execute('CREATE TABLE users (name TEXT)')
+    connection.commit()
+    connection.close()
+    content = path.read_bytes()
+    with pytest.raises(ConfigurationError, match='other tables'):
+        SQLiteCache(path)
+    assert path.read_bytes() == content
+    connection = sqlite3.connect(path)
+    connection.execute('PRAGMA application_id = 42')
+    connection.execute('DROP TABLE users')
+    connection.commit()
+    connection.close()
+    with pytest.raises(ConfigurationError, match='another application'):
+        SQLiteCache(path)
+
+
+def test_new_databases_carry_our_application_id_and_old_ones_still_open(tmp_path):
+    """A database we create is marked with our application_id; a cache file without one (an
+    older release) opens and is used as before."""
+    path = tmp_path / 'new.sqlite'
+    SQLiteCache(path).close()
+    assert sqlite3.connect(path).execute('PRAGMA application_id').fetchone()[0] == APPLICATION_ID
+    old = tmp_path / 'old.sqlite'
+    connection = sqlite3.connect(old)
+    for table in ('responses', 'redirects'):  # as an older release created them
+        connection.execute(
+            f'CREATE TABLE {table} (key TEXT PRIMARY KEY, value BLOB NOT NULL, expires REAL, '
+            'size INTEGER)'
+        )
+    connection.commit()
+    connection.close()
+    cache = SQLiteCache(old)
+    cache.responses['k'] = b'v'
+    assert cache.responses['k'] == b'v'
+    cache.close()
+
+
+def test_runtime_corruption_of_a_file_we_opened_is_recovered(tmp_path):
+    """A file we opened as ours whose header later turns to garbage is still ours: it is moved
+    aside, not left broken."""
+    db = tmp_path / 'c.sqlite'
+    good = _good_file(db)
+    cache = SQLiteCache(db)
+    assert cache.responses.get('k1') is not None
+    cache.connections.close()  # as after a fork: the next read opens the file again
+    with open(db, 'r+b') as file:  # same inode, header destroyed
+        file.write(b'\x00' * len(good))
+    assert cache.responses.get('k1') is None
+    assert len(_asides(db)) == 1
     cache.close()
 
 
@@ -340,7 +428,7 @@ def test_threads_discovering_corruption_at_once_move_it_aside_once(tmp_path):
     """Caches opened at once on one corrupt file (like separate processes): one moves it aside,
     the others reopen the new database and share it."""
     db = tmp_path / 'c.sqlite'
-    db.write_bytes(b'garbage' * 1000)
+    db.write_bytes(_damaged_cache(_good_file(db)))
     start = threading.Barrier(6)
     caches: list[SQLiteCache] = []
 
@@ -364,7 +452,7 @@ def test_recovery_leaves_alone_a_file_already_replaced(tmp_path):
     """A corruption error from a connection to a file that is no longer at the path (another
     process replaced it) reopens, and never moves the good new database."""
     db = tmp_path / 'c.sqlite'
-    db.write_bytes(b'garbage' * 1000)
+    db.write_bytes(_damaged_cache(_good_file(db)))
     cache = SQLiteCache(db)
     cache.responses['k'] = b'v'
     [aside] = _asides(db)

@@ -49,7 +49,8 @@ def test_stats_adds_up_processes(run: Runner, tmp_path: Path, origin: Origin) ->
         'Stores': '2',
     }
     assert lines['Hit ratio'].strip() == '60.0%'
-    assert lines['Processes'].strip() == '2 (2 records)'
+    # The second process merged the first one's record, which had exited (issue 15, item 10).
+    assert lines['Processes'].strip() == '1 (1 record)'
 
 
 def test_stats_json(run: Runner, tmp_path: Path, origin: Origin) -> None:

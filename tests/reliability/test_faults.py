@@ -20,6 +20,8 @@ import requests
 from reliability_support import SOAK
 
 from requests_cache.backends.resilience import CircuitBreaker
+from requests_cache.serializers import binary_serializer
+from requests_cache.serializers.pipeline import sealed
 
 _KILLED_WRITER = textwrap.dedent(
     """
@@ -204,13 +206,14 @@ def test_redis_restart_mid_run(origin, make_session, reliability_redis, figures)
 
 
 # --- corrupt entries ----------------------------------------------------------------------------
-_TAG = b'rc/binary/2\n'
+_TAG = binary_serializer.tag.encode()
 _FRAME = struct.Struct('>IQ')
 
 
 def _frame(meta: object, body: bytes = b'') -> bytes:
+    """A blob with a valid tag and checksum around ``meta``, so the shape checks must catch it."""
     packed = msgpack.packb(meta, use_bin_type=True)
-    return _TAG + _FRAME.pack(len(packed), len(body)) + packed + body
+    return sealed(_FRAME.pack(len(packed), len(body)) + packed + body, _TAG)
 
 
 def _bad_blobs(good: bytes) -> dict[str, object]:
@@ -225,9 +228,10 @@ def _bad_blobs(good: bytes) -> dict[str, object]:
         'wrong_shape_dict': _frame({'foo': 'bar'}),
         'wrong_shape_types': _frame({'url': 5, 'status': 'x', 'headers': 7, 'request': []}),
         'wrong_shape_list': _frame([1, 2, 3]),
-        'huge_lengths': _TAG + _FRAME.pack(2**31, 2**60) + b'x',
-        'wrong_version_old': b'rc/binary/1\n' + good[len(_TAG) :],
-        'wrong_version_future': b'rc/binary/999\n' + good[len(_TAG) :],
+        'huge_lengths': sealed(_FRAME.pack(2**31, 2**60) + b'x', _TAG),
+        # The blob as the format wrote it before checksums: a miss (issue 15, item 4).
+        'wrong_version_old': b'rc/binary/2\n' + good[len(_TAG) : -4],
+        'wrong_version_future': sealed(good[len(_TAG) : -4], b'rc/binary/999\n'),
         'foreign_format': b'rc/json/1\n{"url": "x"}',
         'pickle_blob': b'\x80\x05\x95\x0b\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s.',
         'text_value': 'not bytes at all',

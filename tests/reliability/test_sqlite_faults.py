@@ -40,7 +40,8 @@ def _corrupt_variants(good: bytes) -> dict[str, bytes]:
     """Damaged versions of a good cache file, by name."""
     pages = len(good) // _PAGE
     return {
-        'garbage': b'\x00\x13not a database\xff' * 400,
+        # Our header (SQLite magic, our application_id), then garbage: not even the schema reads.
+        'garbage_after_header': good[:100] + _noise(len(good) - 100),
         'truncated_mid_page': good[: (pages // 2) * _PAGE + _PAGE // 3],
         # Page 1 (header and schema) is intact, every table and index page is noise.
         'corrupt_pages': good[:_PAGE] + _noise(len(good) - _PAGE),
@@ -48,8 +49,9 @@ def _corrupt_variants(good: bytes) -> dict[str, bytes]:
 
 
 def test_corrupt_file_is_moved_aside_and_recreated(tmp_path, origin, caplog, figures):
-    """A garbage, truncated or page-corrupted cache file is moved aside with its original bytes,
-    an ERROR names the new path, the request is served from the origin, and caching resumes."""
+    """A cache file of ours with garbage after its header, truncated, or page-corrupted is moved
+    aside with its original bytes, an ERROR names the new path, the request is served from the
+    origin, and caching resumes."""
     good = _real_cache_file(tmp_path / 'seed.sqlite', origin)
     served = recreated = hits = logged = 0
     variants = _corrupt_variants(good)
@@ -80,6 +82,90 @@ def test_corrupt_file_is_moved_aside_and_recreated(tmp_path, origin, caplog, fig
     assert (served, recreated, hits, logged) == (len(variants),) * 4
 
 
+def _foreign_files(tmp_path: Path) -> dict[str, Path]:
+    """Files that are not requests-cache databases, by name."""
+    csv = tmp_path / 'data.csv'
+    csv.write_bytes(b'url,status\n' + b'https://example.com/,200\n' * 100)
+    garbage = tmp_path / 'garbage.sqlite'
+    garbage.write_bytes(b'\x00\x13not a database\xff' * 400)
+    other_app = tmp_path / 'app.db'
+    connection = sqlite3.connect(other_app)
+    connection.execute('CREATE TABLE users (name TEXT)')
+    connection.commit()
+    connection.close()
+    return {'csv': csv, 'garbage': garbage, 'other_sqlite_app': other_app}
+
+
+_CLI_INFO = 'from requests_cache.cli import main; import sys; sys.exit(main(sys.argv[1:]))'
+
+
+def test_files_that_are_not_caches_are_refused_and_untouched(tmp_path, figures):
+    """A CSV, garbage and another application's SQLite database given as a cache: a session, a
+    read-only cache and the CLI's info command each refuse with a clear error, and no file is
+    changed, renamed or added next to them."""
+    files = _foreign_files(tmp_path)
+    before = {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in files.values()}
+    listing = sorted(p.name for p in tmp_path.iterdir())
+    refused = cli_refused = 0
+    for path in files.values():
+        for read_only in (False, True):
+            try:
+                requests_cache.SQLiteCache(path, read_only=read_only)
+            except requests_cache.ConfigurationError as exc:
+                refused += 'not a requests-cache database' in str(exc)
+        try:
+            requests_cache.CachedSession(str(path))
+        except requests_cache.ConfigurationError:
+            refused += 1
+        done = subprocess.run(
+            [sys.executable, '-c', _CLI_INFO, '-c', str(path), 'info'],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        cli_refused += done.returncode != 0 and 'not a requests-cache database' in done.stderr
+    unchanged = sum(
+        (path.read_bytes(), path.stat().st_mtime_ns) == before[path] for path in files.values()
+    )
+    figures.record(
+        'sqlite_foreign_files',
+        files=len(files),
+        refused=refused,
+        cli_refused=cli_refused,
+        unchanged=unchanged,
+        files_added=len({p.name for p in tmp_path.iterdir()} - set(listing)),
+    )
+    assert refused == 3 * len(files)
+    assert cli_refused == len(files)
+    assert unchanged == len(files)
+    assert sorted(p.name for p in tmp_path.iterdir()) == listing
+
+
+def test_read_only_cache_changes_nothing(tmp_path, origin, figures):
+    """A read-only cache over a real cache file serves its entries and writes nothing: the
+    database's bytes stay the same, no table is created, nothing is recovered."""
+    path = tmp_path / 'cache.sqlite'
+    good = _real_cache_file(path, origin)
+    cache = requests_cache.SQLiteCache(path, read_only=True)
+    served = sum(r is not None for r in cache.filter())
+    stored = cache.save_response(next(iter(cache.filter())), 'new-key')
+    cache.close()
+    missing = requests_cache.SQLiteCache(tmp_path / 'nothing-here.sqlite', read_only=True)
+    empty = len(missing.responses) == 0 and missing.get_response('k') is None
+    missing.close()
+    figures.record(
+        'sqlite_read_only',
+        entries_served=served,
+        write_refused=not stored,
+        bytes_unchanged=path.read_bytes() == good,
+        missing_file_created=(tmp_path / 'nothing-here.sqlite').exists(),
+    )
+    assert served == 30 and not stored and empty
+    assert path.read_bytes() == good
+    assert not (tmp_path / 'nothing-here.sqlite').exists()
+
+
 _OPENER = textwrap.dedent(
     """
     import sys
@@ -99,7 +185,8 @@ def test_processes_discovering_corruption_at_once_move_it_aside_once(tmp_path, o
     """Several processes opening the same corrupt file at once: one moves it aside, every one
     serves its request, and the new database holds their writes."""
     db = tmp_path / 'shared.sqlite'
-    db.write_bytes(b'definitely not sqlite\n' * 300)
+    good = _real_cache_file(tmp_path / 'seed.sqlite', origin)
+    db.write_bytes(good[:100] + _noise(len(good) - 100))
     url = origin.route('/shared', body=b'shared body')
     processes = [
         subprocess.Popen(

@@ -16,6 +16,7 @@ from requests_cache.serializers import (
     init_serializer,
     json_serializer,
 )
+from requests_cache.serializers.pipeline import sealed
 
 HAS_ZSTD = any(importlib.util.find_spec(m) for m in ('zstandard',)) or sys.version_info >= (3, 14)
 
@@ -50,8 +51,11 @@ def test_tag_differs() -> None:
 def test_trailing_garbage() -> None:
     """Bytes after the end of the zlib stream are a DecodeError."""
     pipeline = compressed(json_serializer, 'zlib')
+    tag = pipeline.tag.encode()
+    # Resealed, so the checksum passes and the zlib stage itself must notice.
+    payload = pipeline.dumps(make_response())[len(tag) : -4] + b'x'
     with pytest.raises(DecodeError, match='trailing'):
-        pipeline.loads(pipeline.dumps(make_response()) + b'x', 'key-1')
+        pipeline.loads(sealed(payload, tag), 'key-1')
 
 
 def test_unknown_algorithm() -> None:

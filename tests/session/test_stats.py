@@ -176,7 +176,8 @@ def shared_cache(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, s
 
 
 def test_processes_writing_one_cache_add_up(shared_cache, origin):
-    """Two processes using one cache at the same time are both counted, each in its own record."""
+    """Two processes using one cache at the same time are both counted, in their own records or,
+    once one has exited, merged into the other's."""
     backend, name, kwargs = shared_cache
     first = [origin.url('/p1')] * 3
     second = [origin.url('/p2')] * 3
@@ -184,7 +185,7 @@ def test_processes_writing_one_cache_add_up(shared_cache, origin):
     cache = CachedSession(name, backend=backend, **kwargs).cache
     summary = cache.persisted_stats()
     assert (summary.misses, summary.hits, summary.stores) == (2, 4, 2)
-    assert (summary.records, summary.processes) == (2, 2)
+    assert 1 <= summary.records == summary.processes <= 2
     assert summary.hit_ratio == pytest.approx(4 / 6)
     assert len(cache.responses) == 2  # the records are not responses
     cache.reset_stats()
@@ -368,7 +369,8 @@ def test_in_memory_reset_never_lowers_persisted_counts(tmp_path):
 
 @pytest.mark.skipif(not hasattr(os, 'fork'), reason='fork() is POSIX-only')
 def test_forked_child_writes_a_record_of_its_own(tmp_path):
-    """A fork()ed child gets a new record holding only its own counts, never its parent's."""
+    """A fork()ed child gets a new record holding only its own counts, never its parent's; once
+    it has exited, the parent's next write merges it."""
     session = mock_session(str(tmp_path / 'c'))
     session.get('mock://api/parent')  # one miss, not written before the fork
     parent_id = session.cache.stats_recorder.record_id
@@ -389,7 +391,7 @@ def test_forked_child_writes_a_record_of_its_own(tmp_path):
     assert os.waitstatus_to_exitcode(status) == 0
     session.close()
     summary = SQLiteCache(tmp_path / 'c').persisted_stats()
-    assert (summary.misses, summary.hits, summary.records, summary.processes) == (1, 2, 2, 2)
+    assert (summary.misses, summary.hits, summary.records, summary.processes) == (1, 2, 1, 1)
 
 
 def test_failed_write_is_logged_never_raised(tmp_path, caplog):
