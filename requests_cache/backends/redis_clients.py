@@ -168,9 +168,8 @@ def _cloned(connection: Any) -> RedisClient:
         )
         return RedisClient(connection, owned=False, is_cluster=False)
     kwargs = dict(pool.connection_kwargs)
-    for name in _TIMEOUTS:
-        if name in kwargs or name == 'socket_timeout':  # Unix sockets have no connect timeout
-            kwargs[name] = _shorter(kwargs.get(name), FAIL_FAST_TIMEOUT)
+    for name in _TIMEOUTS:  # an absent one is redis-py's default of 5 s
+        kwargs[name] = _shorter(kwargs.get(name), FAIL_FAST_TIMEOUT)
     kwargs.update(retry=no_retries(), retry_on_error=[], decode_responses=False)
     # Not blocking: a cache call must not queue for a free connection (the caller's
     # BlockingConnectionPool waits 20 s by default).

@@ -125,6 +125,8 @@ class RedisCluster:
         self.cli = cli
         self.directory = directory
         self.ports = [free_port() for _ in range(masters)]
+        # The cluster bus port would default to port + 10000, which may be taken or past 65535.
+        self.bus_ports = [free_port() for _ in range(masters)]
         self.processes: list[subprocess.Popen[bytes]] = []
 
     @property
@@ -134,7 +136,7 @@ class RedisCluster:
 
     def start(self) -> None:
         """Start the masters, give them the 16384 slots and wait until the cluster is up."""
-        for port in self.ports:
+        for port, bus_port in zip(self.ports, self.bus_ports):
             workdir = self.directory / str(port)
             workdir.mkdir(parents=True, exist_ok=True)
             self.processes.append(
@@ -147,6 +149,8 @@ class RedisCluster:
                         '127.0.0.1',
                         '--cluster-enabled',
                         'yes',
+                        '--cluster-port',
+                        str(bus_port),
                         '--cluster-config-file',
                         str(workdir / 'nodes.conf'),
                         '--cluster-node-timeout',

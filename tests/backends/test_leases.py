@@ -42,12 +42,16 @@ def cache(request, tmp_path):
     cache.close()
 
 
-@pytest.fixture(params=['sqlite', 'filesystem', 'redis'])
+@pytest.fixture(params=['sqlite', 'filesystem', 'redis', 'redis-cluster'])
 def shared_spec(request, tmp_path):
     """How a worker process opens the same cache: each backend whose leases are shared."""
+    namespace = f'rc-lease-{tmp_path.name}'
     if request.param == 'redis':
         url = request.getfixturevalue('redis_url')
-        return {'backend': 'redis', 'url': url, 'namespace': f'rc-lease-{tmp_path.name}'}
+        return {'backend': 'redis', 'url': url, 'namespace': namespace}
+    if request.param == 'redis-cluster':
+        url = request.getfixturevalue('redis_cluster').url
+        return {'backend': 'redis', 'url': url, 'namespace': namespace, 'cluster': True}
     suffix = '.sqlite' if request.param == 'sqlite' else ''
     return {'backend': request.param, 'path': str(tmp_path / f'shared{suffix}')}
 
