@@ -54,6 +54,9 @@ logger = logging.getLogger(__name__)
 MAX_ITEM_SIZE = 400 * 1024
 _MAX_SORT_KEY = 1024
 DEFAULT_TTL_OFFSET = timedelta(hours=1)
+#: Seconds the table setup (``create_table=True``) may wait for a reply; connecting still fails
+#: fast.
+SETUP_READ_TIMEOUT = 1.0
 #: Why DynamoDB refuses ``max_entries`` and ``max_size``.
 LIMITS_REASON = (
     'DynamoDB cannot count a partition or find its least recently used items without a scan '
@@ -353,12 +356,18 @@ class DynamoDbCache(BaseCache):
         super().__init__(table_name, serializer, **kwargs)
         reject_limits('dynamodb', LIMITS_REASON, max_entries=max_entries, max_size=max_size)
         self._owns_connection = connection is None
+        setup: Any = None
         if connection is None:
-            config = fail_fast_config() if fail_fast else None
+            config: Any = fail_fast_config() if fail_fast else None
             with _errors():
-                connection = boto3.Session(**kwargs).client(
-                    'dynamodb', endpoint_url=endpoint_url, config=config
-                )
+                session = boto3.Session(**kwargs)
+                connection = session.client('dynamodb', endpoint_url=endpoint_url, config=config)
+                if create_table and config is not None:
+                    # Creating a table can take longer than a read; not on a request's path.
+                    setup_config = config.merge(Config(read_timeout=SETUP_READ_TIMEOUT))
+                    setup = session.client(
+                        'dynamodb', endpoint_url=endpoint_url, config=setup_config
+                    )
         elif fail_fast:
             _warn_if_slow(getattr(getattr(connection, 'meta', None), 'client', connection))
         # A boto3 resource, as 1.x accepted, carries its client.
@@ -377,7 +386,10 @@ class DynamoDbCache(BaseCache):
         self._configure_limits(max_response_size)
         if create_table:
             # Guarded: an unreachable endpoint must not stop the session from being made.
-            self._guarded(lambda: create_cache_table(self.connection, table_name), None)
+            client = setup or self.connection
+            self._guarded(lambda: create_cache_table(client, table_name), None)
+            if setup is not None:
+                setup.close()
 
     def close(self) -> None:
         """Write statistics, then close the client's pool if this cache created the client."""

@@ -8,7 +8,7 @@ per call while the server is down. `MongoCalls` therefore does two things around
 * Before it, it looks at the client's view of the deployment (``topology_description``): if
   every server was checked by pymongo's monitor and found unreachable, the call fails at once,
   without waiting. While no server has been checked yet (a client made a moment ago), it waits
-  up to the call's timeout for the first check.
+  up to the call's timeout for the first check, and fails if none answered by then.
 * It runs the call under ``pymongo.timeout(seconds)``, which bounds server selection, the
   operation and its retries together: a hung server costs at most that long.
 
@@ -110,7 +110,8 @@ class MongoCalls:
             if all(error is not None for error in errors):
                 raise StorageError(f'mongodb storage error: no reachable server: {errors[0]}')
             if time.monotonic() >= deadline:
-                return  # still never checked: let pymongo wait for it within the time limit
+                # pymongo would wait for it in half-second steps, past our time limit.
+                raise StorageError(f'mongodb storage error: no server answered within {timeout:g}s')
             time.sleep(_FIRST_CHECK_POLL)
 
 
