@@ -34,7 +34,7 @@ from .eviction import DEFAULT_MAX_RESPONSE_SIZE, Clock, SizeLimits, blob_size
 from .leases import LeaseStore
 from .near_cache import DEFAULT_NEAR_CACHE_SIZE, Near, NearCache
 from .redis_bounds import RedisBounds
-from .redis_clients import make_client, no_retries
+from .redis_clients import make_client, tracking_connection
 from .redis_keys import KeyLayout
 from .redis_leases import RedisLeases
 from .redis_tracking import Tracker
@@ -59,17 +59,6 @@ _BULK_CHUNK = 500
 def _require_redis() -> None:
     if _import_error is not None:
         raise MissingDependencyError('The redis backend', 'redis', 'redis') from _import_error
-
-
-def _speaks_resp3() -> bool:
-    if _import_error is not None:
-        return False
-    from redis.connection import AbstractConnection
-
-    return 'protocol' in inspect.signature(AbstractConnection.__init__).parameters
-
-
-_SPEAKS_RESP3 = _speaks_resp3()
 
 
 def redis_client_kwargs() -> frozenset[str]:
@@ -381,11 +370,8 @@ class RedisCache(BaseCache):
         self._owns_connection = self.client.owned
         self.connection = self.client.client
         self.layout = KeyLayout.choose(namespace, self.client.is_cluster, limits.bounded)
-        #: The in-process copy of recent reads, and what keeps it coherent (near_cache=True).
-        self.near: Optional[NearCache] = None
-        self.tracker: Optional[Tracker] = None
-        if near_cache:
-            self.near = NearCache(near_size)
+        #: The in-process copy of recent reads (near_cache=True).
+        self.near: Optional[NearCache] = NearCache(near_size) if near_cache else None
         self.responses: RedisStorage = RedisStorage(
             self.connection,
             namespace,
@@ -407,25 +393,16 @@ class RedisCache(BaseCache):
         self.breaker = None if strict else CircuitBreaker('redis')
         self.strict = strict
         self._configure_limits(max_response_size)
-        if self.near is not None:
-            prefixes = [s.prefix.encode('utf-8', 'surrogatepass') for s in self._near_storages]
-            self.tracker = Tracker(self.near, self._tracking_connection, prefixes, namespace)
-            self.tracker.start()
+        #: What keeps the near-cache coherent with Redis.
+        self.tracker = self._track(self.near, namespace) if self.near is not None else None
 
-    @property
-    def _near_storages(self) -> tuple[RedisStorage, ...]:
-        return self.responses, self.redirects
-
-    def _tracking_connection(self) -> Any:
-        """A new connection like the client's, speaking RESP2 (invalidations as pub/sub)."""
-        pool = self.connection.connection_pool
-        kwargs = dict(pool.connection_kwargs)
-        kwargs.update(retry=no_retries(), decode_responses=False)
-        if _SPEAKS_RESP3:  # redis-py 5+ may parse replies as RESP3 unless told; 4.x only has 2
-            kwargs['protocol'] = 2
-        for resp3_only in ('maint_notifications_config', 'cache', 'cache_config'):
-            kwargs.pop(resp3_only, None)
-        return pool.connection_class(**kwargs)
+    def _track(self, near: NearCache, namespace: str) -> Tracker:
+        """Start reporting changes to the responses and redirects to ``near``."""
+        storages = (self.responses, self.redirects)
+        prefixes = [storage.prefix.encode('utf-8', 'surrogatepass') for storage in storages]
+        tracker = Tracker(near, lambda: tracking_connection(self.connection), prefixes, namespace)
+        tracker.start()
+        return tracker
 
     def _make_leases(self) -> LeaseStore:
         """Leases as Redis keys beside the entries (see `requests_cache.backends.redis_leases`)."""

@@ -37,7 +37,7 @@ try:
 except ImportError:  # reported by the backend, which checks the same package
     pass
 
-__all__ = ['FAIL_FAST_TIMEOUT', 'RedisClient', 'make_client']
+__all__ = ['FAIL_FAST_TIMEOUT', 'RedisClient', 'make_client', 'no_retries', 'tracking_connection']
 
 logger = logging.getLogger(__name__)
 
@@ -196,6 +196,23 @@ def _cloned_cluster(client: Any) -> Any:
     )
 
 
+def tracking_connection(client: Any) -> Any:
+    """A new, unconnected connection like ``client``'s for the near-cache's tracking, speaking
+    RESP2, so that invalidations arrive as pub/sub messages on Redis 6 and 7 alike.
+
+    Args:
+        client: A standalone redis-py client (the cache's own).
+    """
+    pool = client.connection_pool
+    kwargs = dict(pool.connection_kwargs)
+    kwargs.update(retry=no_retries(), decode_responses=False)
+    if _SPEAKS_RESP3:  # redis-py 5+ may parse replies as RESP3 unless told; 4.x only has RESP2
+        kwargs['protocol'] = 2
+    for resp3_only in ('maint_notifications_config', 'cache', 'cache_config'):
+        kwargs.pop(resp3_only, None)
+    return pool.connection_class(**kwargs)
+
+
 def _shorter(theirs: Optional[float], ours: float) -> float:
     return ours if theirs is None else min(float(theirs), ours)
 
@@ -207,4 +224,13 @@ def _redis_args() -> frozenset[str]:
         return frozenset()
 
 
+def _speaks_resp3() -> bool:
+    try:
+        from redis.connection import AbstractConnection
+    except ImportError:  # redis-py is missing (the backend reports it), or older than 5
+        return False
+    return 'protocol' in inspect.signature(AbstractConnection.__init__).parameters
+
+
 _REDIS_ARGS = _redis_args()
+_SPEAKS_RESP3 = _speaks_resp3()
