@@ -75,6 +75,7 @@ class Tracker:
         self._thread: Optional[threading.Thread] = None
         self._pid = os.getpid()
         self._lock = threading.Lock()
+        self._failing = False
         near.revive = self.ensure_running
         _TRACKERS.add(self)
 
@@ -131,9 +132,10 @@ class Tracker:
                 return  # stopped
             except Exception as exc:  # any failure means reports may be lost
                 self.near.disable(f'tracking connection lost: {exc!r}')
-                logger.warning(
-                    'Redis near-cache %s is off until tracking is back: %r', self.name, exc
-                )
+                # Once per outage at WARNING; each retry of the same outage at DEBUG.
+                level = logging.DEBUG if self._failing else logging.WARNING
+                logger.log(level, 'Near-cache %s is off until tracking is back: %r', self.name, exc)
+                self._failing = True
             finally:
                 self._close()
             if self._stop.wait(delay):
@@ -156,6 +158,9 @@ class Tracker:
         _expect(reply[0] if isinstance(reply, list) and reply else reply, b'subscribe')
         self.client_id = client_id
         self.near.enable()
+        if self._failing:
+            logger.warning('Near-cache %s is on again: tracking is back', self.name)
+            self._failing = False
         logger.debug('Near-cache %s tracks %s as client %d', self.name, self.prefixes, client_id)
         self._listen(connection)
 

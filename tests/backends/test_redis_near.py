@@ -303,3 +303,47 @@ def test_bad_near_cache_size(redis_url, size):
     """near_cache_size must be a positive int."""
     with pytest.raises(ConfigurationError, match='near_cache_size'):
         RedisCache('x', url=redis_url, near_cache=True, near_cache_size=size)
+
+
+# Runs in its own process: it forks, which a process full of test threads should not do.
+_FORKED = textwrap.dedent(
+    """
+    import os, sys, time
+    from requests_cache.backends.redis import RedisCache
+    from requests_cache.models import CachedResponse
+    def response(body):
+        return CachedResponse.build(url='http://127.0.0.1/k', status_code=200, reason='OK',
+                                    headers=[], body=body.encode(), cache_key='k')
+    cache = RedisCache('rc-near-fork', url=sys.argv[1], near_cache=True)
+    assert cache.tracker.wait_until_enabled(5)
+    cache.save_response(response('parent'), 'k')
+    while cache.get_response('k') is None or len(cache.near) == 0:
+        pass
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        assert len(cache.near) == 0 and not cache.near.enabled, 'inherited entries'
+        assert cache.get_response('k').content == b'parent'  # from Redis; starts tracking
+        assert cache.tracker.wait_until_enabled(5), 'tracking did not start in the child'
+        os.write(write_end, b'ready')
+        deadline = time.monotonic() + 5
+        while cache.get_response('k').content != b'changed':
+            assert time.monotonic() < deadline, 'the parent change was never seen'
+        os._exit(0)
+    assert os.read(read_end, 5) == b'ready'
+    cache.save_response(response('changed'), 'k')
+    _, status = os.waitpid(pid, 0)
+    cache.clear()
+    cache.close()
+    print('exit', os.waitstatus_to_exitcode(status))
+    """
+)
+
+
+def test_a_forked_child_starts_empty_and_tracks_on_its_own(redis_url):
+    """After fork() the child's near-cache holds nothing from the parent; its first read starts
+    its own tracking, and it then sees the parent's changes."""
+    result = subprocess.run(
+        [sys.executable, '-c', _FORKED, redis_url], capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == 'exit 0', result.stderr
