@@ -61,8 +61,8 @@ def test_importing_the_package_imports_no_driver():
         import requests_cache
         from requests_cache.backends import filesystem, leases, memory, sqlite
         sqlite.SQLiteCache(':memory:').lease('k').try_acquire()
-        loaded = [m for m in ('redis', 'pymongo', 'gridfs', 'boto3', 'botocore') if m in sys.modules]
-        print(loaded)
+        drivers = ('redis', 'pymongo', 'gridfs', 'boto3', 'botocore')
+        print([name for name in drivers if name in sys.modules])
         """
     )
     result = subprocess.run(
