@@ -66,6 +66,9 @@ class BaseCache:
         self.strict = strict or self.serializer.strict
         #: What this cache did, added up over every session that uses it.
         self.stats = CacheStats()
+        # Made on first use by `leases` (see `_make_leases`).
+        self._leases: Optional[LeaseStore] = None
+        self._leases_lock = threading.Lock()
         self.responses: BaseStorage = DictStorage()
         self.redirects: BaseStorage = DictStorage()
         #: Small records that are not responses (persisted statistics): never listed, counted or
@@ -86,8 +89,6 @@ class BaseCache:
         )
         #: A response whose serialized blob is larger than this many bytes is not stored.
         self.max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
-        self._leases: Optional[LeaseStore] = None
-        self._leases_lock = threading.Lock()
 
     @classmethod
     def accepted_kwargs(cls) -> set[str]:
