@@ -63,6 +63,12 @@ def require_pymongo(feature: str = 'The mongodb backend') -> None:
         raise MissingDependencyError(feature, 'mongodb', 'pymongo') from _import_error
 
 
+def mongo_errors() -> Any:
+    """A context manager that turns pymongo errors into `StorageError`, with no time limit of
+    its own (a storage's calls go through its `MongoCalls`, which also bounds them)."""
+    return MongoCalls(None)()
+
+
 def connect(connection: Any, kwargs: dict[str, Any], fail_fast: bool = True) -> Any:
     """Use ``connection``, or make a `MongoClient` from ``kwargs``.
 
