@@ -20,7 +20,13 @@ from ..errors import ConfigurationError
 from ..serializers import SerializerPipeline
 from .base import BaseCache
 from .eviction import DEFAULT_MAX_RESPONSE_SIZE, Clock, SizeLimits
-from .mongodb import KeyedDocuments, MongoStorage, connect_calls, require_pymongo
+from .mongodb import (
+    KeyedDocuments,
+    MongoStorage,
+    connect_calls,
+    mongo_client_kwargs,
+    require_pymongo,
+)
 from .mongodb_bounds import MongoBounds, accessed_field, mongo_limits
 from .mongodb_calls import MongoCalls
 from .resilience import CircuitBreaker
@@ -189,6 +195,15 @@ class GridFSCache(BaseCache):
         bounds = self.responses.bounds
         if bounds is not None:
             self._guarded(bounds.ensure_indexes, None)
+
+    @classmethod
+    def accepted_kwargs(cls) -> set[str]:
+        """Our own arguments and every `MongoClient` argument (compared without case).
+
+        Raises:
+            MissingDependencyError: pymongo is not installed.
+        """
+        return mongo_client_kwargs() | super().accepted_kwargs()  # type: ignore[return-value]
 
     def close(self) -> None:
         """Write statistics and pending read times; close the client if this cache created it."""

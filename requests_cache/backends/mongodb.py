@@ -69,6 +69,37 @@ def mongo_errors() -> Any:
     return MongoCalls(None)()
 
 
+class OptionNames(frozenset[str]):
+    """Keyword names compared without regard to case, as pymongo compares its options
+    (``serverSelectionTimeoutMS`` and ``serverselectiontimeoutms`` are one option)."""
+
+    def __new__(cls, names: Iterable[str]) -> OptionNames:
+        return super().__new__(cls, (name.lower() for name in names))
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and frozenset.__contains__(self, name.lower())
+
+    def __or__(self, other: Any) -> OptionNames:
+        return OptionNames([*self, *other])
+
+    __ror__ = __or__
+
+
+def mongo_client_kwargs() -> OptionNames:
+    """The keyword arguments `MongoClient` accepts (its parameters and its URI options).
+
+    Raises:
+        MissingDependencyError: pymongo is not installed.
+    """
+    require_pymongo()
+    import inspect
+
+    from pymongo.common import VALIDATORS
+
+    parameters = inspect.signature(MongoClient.__init__).parameters
+    return OptionNames([*VALIDATORS, *(p for p in parameters if p not in ('self', 'kwargs'))])
+
+
 def connect(connection: Any, kwargs: dict[str, Any], fail_fast: bool = True) -> Any:
     """Use ``connection``, or make a `MongoClient` from ``kwargs``.
 
@@ -312,6 +343,15 @@ class MongoCache(BaseCache):
         bounds = self.responses.bounds
         if bounds is not None:
             self._guarded(bounds.ensure_indexes, None)
+
+    @classmethod
+    def accepted_kwargs(cls) -> set[str]:
+        """Our own arguments and every `MongoClient` argument (compared without case).
+
+        Raises:
+            MissingDependencyError: pymongo is not installed.
+        """
+        return mongo_client_kwargs() | super().accepted_kwargs()  # type: ignore[return-value]
 
     def _write_response(self, key: str, response: CachedResponse) -> bool:
         """Store a response with queryable ``url``, ``status_code`` and ``expires`` fields."""
