@@ -155,5 +155,6 @@ def test_mongoclient_arguments_are_accepted_settings():
     for cls in (MongoCache, GridFSCache):
         cls.check_kwargs(['host', 'port', 'serverSelectionTimeoutMS', 'timeoutMS', 'retryReads'])
         assert 'max_entries' in cls.accepted_kwargs() | {'strict'}
-        with pytest.raises(UnknownSettingError, match='(?i)did you mean .serverSelectionTimeoutMS'):
+        suggestion = r'(?i)did you mean .serverSelectionTimeoutMS'
+        with pytest.raises(UnknownSettingError, match=suggestion):
             cls.check_kwargs(['serverSelectionTimeoutMs_typo'])
