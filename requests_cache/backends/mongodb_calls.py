@@ -108,7 +108,8 @@ class MongoCalls:
                 return
             errors = [server.error for server in servers]
             if all(error is not None for error in errors):
-                raise StorageError(f'mongodb storage error: no reachable server: {errors[0]}')
+                # The monitor's own error, in the shape of a translated pymongo error.
+                raise StorageError(f'mongodb storage error: {errors[0]}')
             if time.monotonic() >= deadline:
                 # pymongo would wait for it in half-second steps, past our time limit.
                 raise StorageError(f'mongodb storage error: no server answered within {timeout:g}s')
