@@ -44,10 +44,12 @@ def contend(spec: dict[str, Any], key: str, rounds: int, hold: float, start: Any
 
 
 def hold_until_killed(spec: dict[str, Any], key: str, ttl: float, out: Any) -> None:
-    """Take the lease, report when, then hang until killed."""
+    """Take the lease, report the times just before and after, then hang until killed."""
     cache = open_cache(spec)
-    assert cache.lease(key, ttl=ttl).try_acquire()
-    out.put(time.monotonic())
+    lease = cache.lease(key, ttl=ttl)
+    before = time.monotonic()
+    assert lease.try_acquire()
+    out.put((before, time.monotonic()))
     time.sleep(120)
 
 

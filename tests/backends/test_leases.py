@@ -105,10 +105,10 @@ def test_wait_for_release(cache):
 
 def test_wait_ends_when_the_lease_expires(cache):
     """A waiter whose holder never releases is let go at the lease's expiry, not later."""
-    assert cache.lease('k', ttl=0.3).try_acquire()
     started = time.monotonic()
+    assert cache.lease('k', ttl=0.3).try_acquire()
     assert cache.lease('k', ttl=30).wait_for_release(5)
-    assert 0.2 <= time.monotonic() - started < 0.6
+    assert 0.3 <= time.monotonic() - started < 0.8
 
 
 def test_expired_lease_is_taken_over_by_exactly_one_thread(cache):
@@ -219,7 +219,7 @@ def test_holder_killed_loses_the_lease_after_its_ttl_to_exactly_one(shared_spec)
         target=lease_workers.hold_until_killed, args=(shared_spec, 'k', ttl, acquired)
     )
     holder.start()
-    held_at = acquired.get(timeout=30)
+    before, after = acquired.get(timeout=30)
     takers = [
         _CONTEXT.Process(target=lease_workers.take_over, args=(shared_spec, 'k', 2.5, start, out))
         for _ in range(7)
@@ -234,4 +234,4 @@ def test_holder_killed_loses_the_lease_after_its_ttl_to_exactly_one(shared_spec)
     winners = [when for outcome, when in outcomes if outcome == 'won']
     assert len(winners) == 1
     # Not before the killed holder's ttl ran out, and soon after it (polling is bounded).
-    assert held_at + ttl - 0.02 <= winners[0] <= held_at + ttl + 0.5
+    assert before + ttl <= winners[0] <= after + ttl + 0.5
