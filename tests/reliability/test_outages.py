@@ -134,11 +134,21 @@ def run_outage(origin, plain, session, figures, name, go_down, come_back) -> Non
     finally:
         come_back()
     check_outage(samples, name, figures)
-    skew.offset += 60  # past the cool-down: the next call probes the store
-    for url in urls:
-        session.get(url)
-    assert not session.cache.breaker.is_open
-    assert sum(session.get(url).from_cache for url in urls) == len(urls)
+    assert_caching_resumes(session, urls, skew)
+
+
+def assert_caching_resumes(session, urls, skew: Skew) -> None:
+    """Once the store is back, every URL is served from the cache again.
+
+    A store that has just restarted (moto in particular) can answer one call slower than the
+    0.1 s timeout on this shared machine; that call fails, the breaker opens again, and a later
+    probe closes it: caching must resume all the same, within a few seconds.
+    """
+    pending, deadline = list(urls), time.monotonic() + 10
+    while pending and time.monotonic() < deadline:
+        skew.offset += 60  # past any cool-down: the next call probes the store
+        pending = [url for url in pending if not session.get(url).from_cache]
+    assert pending == [], f'{len(pending)} of {len(urls)} URLs never served from the cache'
 
 
 # --- Redis --------------------------------------------------------------------------------------
