@@ -52,6 +52,17 @@ def _cached_session(backend: str, spec: dict[str, Any]) -> requests.Session:
         return CachedSession(
             spec['namespace'], backend='redis', host='127.0.0.1', port=spec['redis_port']
         )
+    if backend == 'redis-near':  # ours only: Redis with the coherent in-process near-cache
+        session = CachedSession(
+            spec['namespace'],
+            backend='redis',
+            host='127.0.0.1',
+            port=spec['redis_port'],
+            near_cache=True,
+        )
+        if not session.cache.tracker.wait_until_enabled(10):
+            raise RuntimeError('the near-cache did not start tracking')
+        return session
     raise ValueError(f'no {backend} backend')
 
 

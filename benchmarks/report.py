@@ -14,7 +14,11 @@ from .contenders import CACHECONTROL, FLOOR, OURS, REQUESTS, REQUESTS_CACHE
 __all__ = ['errors', 'render']
 
 Runs = dict[tuple[str, str], list[dict[str, Any]]]
-BACKENDS = ('memory', 'sqlite', 'filesystem', 'redis')
+BACKENDS = ('memory', 'sqlite', 'filesystem', 'redis', 'redis-near')
+#: Ours with the Redis near-cache is compared with the peers' plain Redis backends (they have no
+#: near-cache), and with our own memory backend.
+PEER_BACKEND = {'redis-near': 'redis'}
+NEAR_LIMIT = 1.5  # a Redis hit through the near-cache, as a multiple of a memory hit
 #: Column title -> path into a worker's results.
 METRICS = {
     'miss µs': ('miss', 'miss', 'median_us'),
@@ -79,7 +83,8 @@ def _ratio_rows(runs: Runs) -> list[list[Any]]:
         for title in ('hit 1 KiB µs', 'hit 100 KiB µs', 'miss overhead µs', '8-thread µs/hit'):
             path = METRICS[title]
             value = median(ours, path)
-            peers = [median(runs.get((peer, backend), []), path) for peer in PEERS]
+            peer_backend = PEER_BACKEND.get(backend, backend)
+            peers = [median(runs.get((peer, peer_backend), []), path) for peer in PEERS]
             rows.append([backend, title, value, *peers, *(ratio(value, p) for p in peers)])
     return rows
 
@@ -117,16 +122,21 @@ def targets(results: dict[str, Runs], sizes: tuple[int, ...]) -> list[list[Any]]
 
     for backend in BACKENDS:
         for peer, limit in ((REQUESTS_CACHE, 0.30), (CACHECONTROL, 0.8)):
-            if (peer, backend) not in runs:
+            if (peer, PEER_BACKEND.get(backend, backend)) not in runs:
                 continue
             worst = _worst_hit_ratio(runs, backend, peer)
             rows.append([f'{backend} hit <= {limit}x {peer}', worst, verdict(worst, limit)])
+    near = _worst_hit_ratio(runs, 'redis-near', OURS, 'memory')
+    rows.append(
+        [f'redis-near hit <= {NEAR_LIMIT}x ours / memory hit', near, verdict(near, NEAR_LIMIT)]
+    )
     for backend in BACKENDS:
         overhead = ratio(
-            *(
-                median(runs.get((c, backend), []), METRICS['miss overhead µs'])
-                for c in (OURS, REQUESTS_CACHE)
-            )
+            median(runs.get((OURS, backend), []), METRICS['miss overhead µs']),
+            median(
+                runs.get((REQUESTS_CACHE, PEER_BACKEND.get(backend, backend)), []),
+                METRICS['miss overhead µs'],
+            ),
         )
         rows.append(
             [f'{backend} miss overhead <= 0.3x {REQUESTS_CACHE}', overhead, verdict(overhead, 0.3)]
@@ -167,11 +177,16 @@ def targets(results: dict[str, Runs], sizes: tuple[int, ...]) -> list[list[Any]]
     return rows
 
 
-def _worst_hit_ratio(runs: Runs, backend: str, peer: str) -> float | None:
+def _worst_hit_ratio(
+    runs: Runs, backend: str, peer: str, peer_backend: str | None = None
+) -> float | None:
+    """The larger of the 1 KiB and 100 KiB hit ratios of ours on ``backend`` to ``peer`` on
+    ``peer_backend`` (by default the backend that compares with ``backend``)."""
+    peer_backend = peer_backend or PEER_BACKEND.get(backend, backend)
     values = [
         ratio(
             median(runs.get((OURS, backend), []), METRICS[t]),
-            median(runs.get((peer, backend), []), METRICS[t]),
+            median(runs.get((peer, peer_backend), []), METRICS[t]),
         )
         for t in ('hit 1 KiB µs', 'hit 100 KiB µs')
     ]

@@ -112,7 +112,7 @@ def jobs(redis_port: int | None, only: list[str] | None) -> list[tuple[Contender
         pairs += [
             (contender, backend)
             for backend in contender.backends
-            if backend != 'redis' or redis_port is not None
+            if not backend.startswith('redis') or redis_port is not None
         ]
     return pairs
 

@@ -38,7 +38,7 @@ class Contender:
 
 
 CONTENDERS = (
-    Contender(names.OURS, None, (), ('memory', 'sqlite', 'filesystem', 'redis')),
+    Contender(names.OURS, None, (), ('memory', 'sqlite', 'filesystem', 'redis', 'redis-near')),
     Contender(
         names.REQUESTS_CACHE,
         'requests-cache-1.3.3',

@@ -9,6 +9,7 @@ turn a corrupt or foreign entry into a logged miss instead of an exception.
 from __future__ import annotations
 
 import logging
+import threading
 import warnings
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -26,6 +27,7 @@ from ..serializers.chunks import ChunkedBlob
 from ..stats import CacheStats, StatsSummary
 from .credential_salt import credential_salt
 from .eviction import DEFAULT_MAX_RESPONSE_SIZE, blob_size, check_max_response_size
+from .leases import DEFAULT_LEASE_TTL, Lease, LeaseStore, LocalLeases
 from .resilience import NEVER_OPENS, CircuitBreaker
 from .selection import AgeInput, expired_keys, iter_entries, keys_for, older_than_cutoff
 from .stats_store import DEFAULT_STATS_INTERVAL, StatsRecorder
@@ -65,6 +67,9 @@ class BaseCache:
         self.strict = strict or self.serializer.strict
         #: What this cache did, added up over every session that uses it.
         self.stats = CacheStats()
+        # Made on first use by `leases` (see `_make_leases`).
+        self._leases: Optional[LeaseStore] = None
+        self._leases_lock = threading.Lock()
         self.responses: BaseStorage = DictStorage()
         self.redirects: BaseStorage = DictStorage()
         #: Small records that are not responses (persisted statistics): never listed, counted or
@@ -79,7 +84,9 @@ class BaseCache:
         #: skipped write: the application keeps working without its cache. Local storage never
         #: opens the breaker; network backends replace it with one that does.
         self.breaker: Optional[CircuitBreaker] = (
-            None if self.strict else CircuitBreaker(type(self).__name__, threshold=NEVER_OPENS)
+            None
+            if self.strict
+            else CircuitBreaker(type(self).__name__, threshold=NEVER_OPENS, wait_budget=None)
         )
         self._max_response_size = DEFAULT_MAX_RESPONSE_SIZE
         #: The settings keys are built with (``create_key``, ``contains``, ``delete``...): those
@@ -250,10 +257,11 @@ class BaseCache:
             return operation()
         if not self.breaker.allow():
             return fallback
+        started = self.breaker.clock()
         try:
             result = operation()
         except StorageError as exc:
-            self.breaker.record_failure(exc)
+            self.breaker.record_failure(exc, self.breaker.clock() - started)
             self.stats.add(error_stat)
             return fallback
         self.breaker.record_success()
@@ -264,6 +272,35 @@ class BaseCache:
         if alias_key != target_key:
             write = lambda: self.redirects.__setitem__(alias_key, target_key)  # noqa: E731
             self._guarded(write, None, 'write_errors')
+
+    # --- leases (coalescing across processes) ------------------------------------------------
+    def lease(self, key: str, ttl: float = DEFAULT_LEASE_TTL) -> Lease:
+        """A lease on ``key``: at most one holder at a time among everyone sharing this store.
+
+        See `requests_cache.backends.leases` for how to coalesce with it and what it
+        guarantees. Each call makes a new claim, with its own token.
+
+        Args:
+            key: The key to hold (a cache key; leases are kept apart from responses).
+            ttl: Seconds a holding lasts unless released first.
+
+        Raises:
+            ConfigurationError: ``ttl`` is not a positive number.
+        """
+        return Lease(self.leases, key, ttl, self._guarded)
+
+    @property
+    def leases(self) -> LeaseStore:
+        """Where this backend keeps leases, made on first use."""
+        if self._leases is None:
+            with self._leases_lock:
+                if self._leases is None:
+                    self._leases = self._make_leases()
+        return self._leases
+
+    def _make_leases(self) -> LeaseStore:
+        """The lease store of this backend; the default coordinates this process only."""
+        return LocalLeases()
 
     # --- management ------------------------------------------------------------------------
     def contains(

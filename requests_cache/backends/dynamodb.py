@@ -9,6 +9,11 @@ to keep stale entries around for revalidation.
 ``max_entries`` and ``max_size`` are refused (`LIMITS_REASON`): DynamoDB can neither count a
 partition nor order it by last use without a scan, or an extra write per read to a secondary
 index. The native TTL is what bounds a DynamoDB cache.
+
+A client the cache makes fails fast (`fail_fast_config`: 0.1 s connect and read timeouts, one
+attempt), so an unreachable endpoint costs a request at most one short timeout before the circuit
+breaker opens. A client passed in keeps its own configuration (botocore's default waits 60 s and
+retries); the cache warns when it would wait longer than ours.
 """
 
 from __future__ import annotations
@@ -23,18 +28,25 @@ from ..errors import MissingDependencyError, translate_errors
 from ..serializers import SerializerPipeline
 from .base import BaseCache, BaseStorage
 from .eviction import DEFAULT_MAX_RESPONSE_SIZE, reject_limits
-from .resilience import CircuitBreaker
+from .resilience import FAIL_FAST_TIMEOUT, CircuitBreaker
 
 try:
     # No stubs for boto3/botocore are installed; the client is used through `Any`.
     import boto3  # type: ignore[import-untyped]
+    from botocore.config import Config  # type: ignore[import-untyped]
     from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
     _import_error: Optional[ImportError] = None
 except ImportError as exc:  # the extra is optional: fail when the backend is used, not imported
     _import_error = exc
 
-__all__ = ['LIMITS_REASON', 'DynamoDbCache', 'DynamoDbStorage', 'create_cache_table']
+__all__ = [
+    'LIMITS_REASON',
+    'DynamoDbCache',
+    'DynamoDbStorage',
+    'create_cache_table',
+    'fail_fast_config',
+]
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +54,9 @@ logger = logging.getLogger(__name__)
 MAX_ITEM_SIZE = 400 * 1024
 _MAX_SORT_KEY = 1024
 DEFAULT_TTL_OFFSET = timedelta(hours=1)
+#: Seconds the table setup (``create_table=True``) may wait for a reply; connecting still fails
+#: fast.
+SETUP_READ_TIMEOUT = 1.0
 #: Why DynamoDB refuses ``max_entries`` and ``max_size``.
 LIMITS_REASON = (
     'DynamoDB cannot count a partition or find its least recently used items without a scan '
@@ -66,6 +81,50 @@ def _require_boto3() -> None:
 
 def _errors() -> Any:
     return translate_errors('dynamodb', BotoCoreError, ClientError)
+
+
+def fail_fast_config() -> Any:
+    """A botocore ``Config`` with the cache's short timeouts and no retries: give it to a client
+    you make for `DynamoDbCache` (``boto3.client('dynamodb', config=fail_fast_config())``).
+
+    Raises:
+        MissingDependencyError: boto3 is not installed.
+    """
+    _require_boto3()
+    return Config(
+        connect_timeout=FAIL_FAST_TIMEOUT,
+        read_timeout=FAIL_FAST_TIMEOUT,
+        retries={'total_max_attempts': 1, 'mode': 'standard'},
+    )
+
+
+def _warn_if_slow(client: Any) -> None:
+    """Warn when a client passed in would make requests wait long while DynamoDB is down."""
+    config = getattr(getattr(client, 'meta', None), 'config', None)
+    if config is None:
+        return
+    attempts = (config.retries or {}).get('total_max_attempts')
+    if attempts is None:
+        max_attempts = (config.retries or {}).get('max_attempts')
+        attempts = None if max_attempts is None else max_attempts + 1
+    slow = [
+        f'{name}={value}'
+        for name, value in (
+            ('connect_timeout', config.connect_timeout),
+            ('read_timeout', config.read_timeout),
+        )
+        if value is None or value > FAIL_FAST_TIMEOUT
+    ]
+    if attempts != 1:
+        slow.append(f'attempts={attempts or "botocore default"}')
+    if slow:
+        logger.warning(
+            'DynamoDB backend: the client passed as connection= has %s, so a request may wait '
+            'that long (per call) while DynamoDB is unreachable. Make it with '
+            'config=requests_cache.backends.dynamodb.fail_fast_config(), or pass '
+            'fail_fast=False to keep it without this warning',
+            ', '.join(slow),
+        )
 
 
 class DynamoDbStorage(BaseStorage):
@@ -251,6 +310,8 @@ class DynamoDbCache(BaseCache):
         ttl_offset: Seconds (or a timedelta) a stale entry is kept for revalidation.
         endpoint_url: A DynamoDB endpoint other than AWS's (DynamoDB Local, moto).
         strict: Raise `StorageError` instead of failing open when the server fails.
+        fail_fast: Make the client with `fail_fast_config` and warn about a slow one passed in;
+            False keeps botocore's defaults (or the client as it is) without a warning.
         max_entries: Not supported (see `LIMITS_REASON`); only None is accepted.
         max_size: Not supported (see `LIMITS_REASON`); only None is accepted.
         max_response_size: Do not store a response whose blob is larger than this many bytes.
@@ -268,6 +329,7 @@ class DynamoDbCache(BaseCache):
         'ttl',
         'ttl_offset',
         'endpoint_url',
+        'fail_fast',
         'max_entries',
         'max_size',
         'max_response_size',
@@ -284,6 +346,7 @@ class DynamoDbCache(BaseCache):
         ttl_offset: Union[int, float, timedelta] = DEFAULT_TTL_OFFSET,
         endpoint_url: Optional[str] = None,
         strict: bool = False,
+        fail_fast: bool = True,
         max_entries: Optional[int] = None,
         max_size: Optional[int] = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
@@ -293,9 +356,20 @@ class DynamoDbCache(BaseCache):
         super().__init__(table_name, serializer, **kwargs)
         reject_limits('dynamodb', LIMITS_REASON, max_entries=max_entries, max_size=max_size)
         self._owns_connection = connection is None
+        setup: Any = None
         if connection is None:
+            config: Any = fail_fast_config() if fail_fast else None
             with _errors():
-                connection = boto3.Session(**kwargs).client('dynamodb', endpoint_url=endpoint_url)
+                session = boto3.Session(**kwargs)
+                connection = session.client('dynamodb', endpoint_url=endpoint_url, config=config)
+                if create_table and config is not None:
+                    # Creating a table can take longer than a read; not on a request's path.
+                    setup_config = config.merge(Config(read_timeout=SETUP_READ_TIMEOUT))
+                    setup = session.client(
+                        'dynamodb', endpoint_url=endpoint_url, config=setup_config
+                    )
+        elif fail_fast:
+            _warn_if_slow(getattr(getattr(connection, 'meta', None), 'client', connection))
         # A boto3 resource, as 1.x accepted, carries its client.
         self.connection = getattr(getattr(connection, 'meta', None), 'client', connection)
         self.table_name = table_name
@@ -312,7 +386,10 @@ class DynamoDbCache(BaseCache):
         self._configure_limits(max_response_size)
         if create_table:
             # Guarded: an unreachable endpoint must not stop the session from being made.
-            self._guarded(lambda: create_cache_table(self.connection, table_name), None)
+            client = setup or self.connection
+            self._guarded(lambda: create_cache_table(client, table_name), None)
+            if setup is not None:
+                setup.close()
 
     def close(self) -> None:
         """Write statistics, then close the client's pool if this cache created the client."""

@@ -51,6 +51,8 @@ from ..serializers import SerializerPipeline, chunks
 from ..serializers.chunks import ChunkedBlob
 from .base import BaseCache, BaseStorage
 from .eviction import DEFAULT_MAX_RESPONSE_SIZE, Clock, SizeLimits, select_victims
+from .filesystem_leases import FileLeases
+from .leases import LeaseStore
 from .sqlite import cache_path, make_private_dirs
 from .stored_blobs import FileValue
 
@@ -646,6 +648,10 @@ class FileCache(BaseCache):
         self.redirects: FileStorage = FileStorage(self.cache_dir / 'redirects', fsync=fsync)
         self.meta: FileStorage = FileStorage(self.cache_dir / 'meta', fsync=fsync)
         self._configure_limits(max_response_size)
+
+    def _make_leases(self) -> LeaseStore:
+        """Leases as lock files in ``<cache_dir>/leases`` (see `filesystem_leases`)."""
+        return FileLeases(self.cache_dir / 'leases')
 
     def paths(self) -> list[Path]:
         """The files of all stored responses."""

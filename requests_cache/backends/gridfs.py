@@ -3,6 +3,9 @@
 Each file's ``_id`` is the cache key, so a lookup is one indexed query. Redirects are small, so
 they stay in an ordinary collection (`MongoStorage`). With ``max_entries`` each file's metadata
 document also carries an indexed ``accessed`` time (see `requests_cache.backends.mongodb_bounds`).
+
+Calls fail fast as MongoDB's do (`requests_cache.backends.mongodb_calls`), with a time limit
+that grows with the size of the file moved, so large files are not cut short.
 """
 
 from __future__ import annotations
@@ -17,8 +20,15 @@ from ..errors import ConfigurationError
 from ..serializers import SerializerPipeline
 from .base import BaseCache
 from .eviction import DEFAULT_MAX_RESPONSE_SIZE, Clock, SizeLimits
-from .mongodb import KeyedDocuments, MongoStorage, connect, mongo_errors, require_pymongo
+from .mongodb import (
+    KeyedDocuments,
+    MongoStorage,
+    connect_calls,
+    mongo_client_kwargs,
+    require_pymongo,
+)
 from .mongodb_bounds import MongoBounds, accessed_field, mongo_limits
+from .mongodb_calls import MongoCalls
 from .resilience import CircuitBreaker
 
 try:
@@ -42,6 +52,7 @@ class GridFSStorage(KeyedDocuments):
         collection: The bucket name (its collections are ``<name>.files`` and ``<name>.chunks``).
         limits: Bounds to hold by evicting (only ``max_entries``); the default is unbounded.
         clock: Returns Unix time, for recency and expiry when bounded; a seam for tests.
+        calls: Runs pymongo calls; by default fail-fast calls on the database's client.
     """
 
     def __init__(
@@ -50,8 +61,10 @@ class GridFSStorage(KeyedDocuments):
         collection: str = 'fs',
         limits: Optional[SizeLimits] = None,
         clock: Clock = time.time,
+        calls: Optional[MongoCalls] = None,
     ) -> None:
         require_pymongo('The gridfs backend')
+        self.calls = calls or MongoCalls(getattr(db, 'client', None))
         self.db = db
         # GridFS's own collections, used directly for queries and bulk deletes.
         self.files = db[f'{collection}.files']
@@ -59,14 +72,16 @@ class GridFSStorage(KeyedDocuments):
         self.fs = GridFS(db, collection=collection)
         self.limits = limits or SizeLimits()
         if self.limits.bounded:
-            self.bounds = MongoBounds(self.files, self.limits, self.bulk_delete, clock)
+            self.bounds = MongoBounds(self.files, self.limits, self.bulk_delete, clock, self.calls)
 
     def __getitem__(self, key: str) -> Any:
-        with mongo_errors():
+        with self.calls():
             try:
-                return self.fs.get(key).read()
+                grid_out = self.fs.get(key)
             except NoFile:
                 raise KeyError(key) from None
+        with self.calls(moved=grid_out.length):
+            return grid_out.read()
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.set(key, value)
@@ -75,7 +90,7 @@ class GridFSStorage(KeyedDocuments):
         """Replace the file stored under ``key``, then evict if over ``max_entries``."""
         data = value.encode('utf-8') if isinstance(value, str) else bytes(value)
         fields = accessed_field(self.bounds, key)
-        with mongo_errors():
+        with self.calls(moved=len(data)):
             self.fs.delete(key)
             try:
                 self.fs.put(data, _id=key, expires=expires, **fields)
@@ -91,7 +106,7 @@ class GridFSStorage(KeyedDocuments):
             raise KeyError(key)
         if self.bounds is not None:
             self.bounds.forget([key])
-        with mongo_errors():
+        with self.calls():
             self.fs.delete(key)
 
     def bulk_delete(self, keys: Iterable[str]) -> None:
@@ -101,14 +116,14 @@ class GridFSStorage(KeyedDocuments):
             self.bounds.forget(keys)
         for start in range(0, len(keys), _BULK_CHUNK):
             chunk = keys[start : start + _BULK_CHUNK]
-            with mongo_errors():
+            with self.calls():
                 # Metadata first: a file without it is invisible, chunks without it are garbage.
                 self.files.delete_many({'_id': {'$in': chunk}})
                 self.chunks.delete_many({'files_id': {'$in': chunk}})
 
     def clear(self) -> None:
         """Delete every file in the bucket."""
-        with mongo_errors():
+        with self.calls():
             self.files.delete_many({})
             self.chunks.delete_many({})
 
@@ -132,6 +147,7 @@ class GridFSCache(BaseCache):
         max_entries: Evict when more responses than this are stored (None: no limit).
         max_size: Not supported: MongoDB has no cheap running total of sizes.
         max_response_size: Do not store a response whose blob is larger than this many bytes.
+        fail_fast: As for `MongoCache`; calls that move a large file get more time.
         kwargs: `MongoClient` arguments.
 
     Raises:
@@ -140,7 +156,14 @@ class GridFSCache(BaseCache):
             ``max_size`` is set; or a limit is not None or an int >= 0.
     """
 
-    backend_kwargs = ('strict', 'connection', 'max_entries', 'max_size', 'max_response_size')
+    backend_kwargs = (
+        'strict',
+        'connection',
+        'fail_fast',
+        'max_entries',
+        'max_size',
+        'max_response_size',
+    )
 
     def __init__(
         self,
@@ -151,6 +174,7 @@ class GridFSCache(BaseCache):
         max_entries: Optional[int] = None,
         max_size: Optional[int] = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        fail_fast: bool = True,
         **kwargs: Any,
     ) -> None:
         require_pymongo('The gridfs backend')
@@ -159,11 +183,11 @@ class GridFSCache(BaseCache):
             raise ConfigurationError('GridFS stores bytes: use a binary serializer')
         limits = mongo_limits('gridfs', max_entries, max_size)
         self._owns_connection = connection is None
-        self.connection = connect(connection, kwargs)
+        self.connection, calls = connect_calls(connection, kwargs, fail_fast)
         self.db = self.connection[db_name]
-        self.responses: GridFSStorage = GridFSStorage(self.db, limits=limits)
-        self.redirects: MongoStorage = MongoStorage(self.db['redirects'])
-        self.meta: MongoStorage = MongoStorage(self.db['meta'])
+        self.responses: GridFSStorage = GridFSStorage(self.db, limits=limits, calls=calls)
+        self.redirects: MongoStorage = MongoStorage(self.db['redirects'], calls=calls)
+        self.meta: MongoStorage = MongoStorage(self.db['meta'], calls=calls)
         # Fail open: an unreachable server is a miss, unless the caller wants errors.
         self.breaker = None if strict else CircuitBreaker('gridfs')
         self.strict = strict
@@ -171,6 +195,15 @@ class GridFSCache(BaseCache):
         bounds = self.responses.bounds
         if bounds is not None:
             self._guarded(bounds.ensure_indexes, None)
+
+    @classmethod
+    def accepted_kwargs(cls) -> set[str]:
+        """Our own arguments and every `MongoClient` argument (compared without case).
+
+        Raises:
+            MissingDependencyError: pymongo is not installed.
+        """
+        return mongo_client_kwargs() | super().accepted_kwargs()  # type: ignore[return-value]
 
     def close(self) -> None:
         """Write statistics and pending read times; close the client if this cache created it."""

@@ -8,6 +8,10 @@ A TTL index on ``expires`` (`MongoCache.set_ttl`) lets MongoDB delete entries a 
 they go stale. Documents over MongoDB's 16 MB limit are skipped with a warning; use GridFS
 (`requests_cache.backends.gridfs`) for very large bodies. With ``max_entries`` documents also
 carry an indexed ``accessed`` time (see `requests_cache.backends.mongodb_bounds`).
+
+Every call fails fast, whoever made the client (see `requests_cache.backends.mongodb_calls`):
+at once while the server is known to be down, and within 0.1 s when it hangs, where pymongo's
+defaults wait 30 s and retry.
 """
 
 from __future__ import annotations
@@ -18,24 +22,25 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any, Optional, Union
 
-from ..errors import MissingDependencyError, UnknownSettingError, translate_errors
+from ..errors import MissingDependencyError, UnknownSettingError
 from ..models import CachedResponse
 from ..serializers import SerializerPipeline
 from .base import BaseCache, BaseStorage
 from .eviction import DEFAULT_MAX_RESPONSE_SIZE, Clock, SizeLimits
 from .mongodb_bounds import MongoBounds, accessed_field, mongo_limits
+from .mongodb_calls import MongoCalls, fail_fast_client_kwargs
 from .resilience import CircuitBreaker
 
 try:
     from pymongo import MongoClient
     from pymongo.errors import ConfigurationError as MongoConfigurationError
-    from pymongo.errors import DocumentTooLarge, PyMongoError
+    from pymongo.errors import DocumentTooLarge
 
     _import_error: Optional[ImportError] = None
 except ImportError as exc:  # the extra is optional: fail when the backend is used, not imported
     _import_error = exc
 
-__all__ = ['KeyedDocuments', 'MongoCache', 'MongoStorage', 'connect']
+__all__ = ['KeyedDocuments', 'MongoCache', 'MongoStorage', 'connect', 'connect_calls']
 
 logger = logging.getLogger(__name__)
 
@@ -59,16 +64,49 @@ def require_pymongo(feature: str = 'The mongodb backend') -> None:
 
 
 def mongo_errors() -> Any:
-    """A context manager that turns pymongo errors into `StorageError`."""
-    return translate_errors('mongodb', PyMongoError)
+    """A context manager that turns pymongo errors into `StorageError`, with no time limit of
+    its own (a storage's calls go through its `MongoCalls`, which also bounds them)."""
+    return MongoCalls(None)()
 
 
-def connect(connection: Any, kwargs: dict[str, Any]) -> Any:
+class OptionNames(frozenset[str]):
+    """Keyword names compared without regard to case, as pymongo compares its options
+    (``serverSelectionTimeoutMS`` and ``serverselectiontimeoutms`` are one option)."""
+
+    def __new__(cls, names: Iterable[str]) -> OptionNames:
+        return super().__new__(cls, (name.lower() for name in names))
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and frozenset.__contains__(self, name.lower())
+
+    def __or__(self, other: Any) -> OptionNames:
+        return OptionNames([*self, *other])
+
+    __ror__ = __or__
+
+
+def mongo_client_kwargs() -> OptionNames:
+    """The keyword arguments `MongoClient` accepts (its parameters and its URI options).
+
+    Raises:
+        MissingDependencyError: pymongo is not installed.
+    """
+    require_pymongo()
+    import inspect
+
+    from pymongo.common import VALIDATORS
+
+    parameters = inspect.signature(MongoClient.__init__).parameters
+    return OptionNames([*VALIDATORS, *(p for p in parameters if p not in ('self', 'kwargs'))])
+
+
+def connect(connection: Any, kwargs: dict[str, Any], fail_fast: bool = True) -> Any:
     """Use ``connection``, or make a `MongoClient` from ``kwargs``.
 
     Args:
         connection: An existing client, or None.
         kwargs: `MongoClient` arguments, validated by pymongo.
+        fail_fast: Make the client without retries, unless ``kwargs`` ask for them.
 
     Returns:
         A client.
@@ -79,9 +117,20 @@ def connect(connection: Any, kwargs: dict[str, Any]) -> Any:
     if connection is not None:
         return connection
     try:
-        return MongoClient(**kwargs)
+        return MongoClient(**(fail_fast_client_kwargs(kwargs) if fail_fast else kwargs))
     except MongoConfigurationError as exc:
         raise UnknownSettingError(f'MongoClient rejected an argument: {exc}') from exc
+
+
+def connect_calls(
+    connection: Any, kwargs: dict[str, Any], fail_fast: bool
+) -> tuple[Any, MongoCalls]:
+    """The client for a cache (see `connect`) and how to call it (see `MongoCalls`)."""
+    client = connect(connection, kwargs, fail_fast)
+    calls = MongoCalls(client, fail_fast)
+    if connection is not None:
+        calls.warn_if_retrying()
+    return client, calls
 
 
 class KeyedDocuments(BaseStorage):
@@ -90,6 +139,8 @@ class KeyedDocuments(BaseStorage):
 
     #: Recency and eviction; only kept when bounded.
     bounds: Optional[MongoBounds] = None
+    #: Runs every pymongo call (see `requests_cache.backends.mongodb_calls`).
+    calls: MongoCalls
 
     @property
     def ids(self) -> Any:
@@ -97,15 +148,15 @@ class KeyedDocuments(BaseStorage):
         raise NotImplementedError
 
     def __contains__(self, key: object) -> bool:
-        with mongo_errors():
+        with self.calls():
             return bool(self.ids.count_documents({'_id': key}, limit=1) > 0)
 
     def __iter__(self) -> Iterator[str]:
-        with mongo_errors():  # a list: callers may delete while they iterate
+        with self.calls():  # a list: callers may delete while they iterate
             return iter([document['_id'] for document in self.ids.find({}, {'_id': 1})])
 
     def __len__(self) -> int:
-        with mongo_errors():
+        with self.calls():
             return int(self.ids.count_documents({}))
 
     def touch(self, key: str) -> None:
@@ -126,16 +177,22 @@ class MongoStorage(KeyedDocuments):
         collection: A pymongo (or mongomock) collection.
         limits: Bounds to hold by evicting (only ``max_entries``); the default is unbounded.
         clock: Returns Unix time, for recency and expiry when bounded; a seam for tests.
+        calls: Runs pymongo calls; by default fail-fast calls on the collection's client.
     """
 
     def __init__(
-        self, collection: Any, limits: Optional[SizeLimits] = None, clock: Clock = time.time
+        self,
+        collection: Any,
+        limits: Optional[SizeLimits] = None,
+        clock: Clock = time.time,
+        calls: Optional[MongoCalls] = None,
     ) -> None:
         require_pymongo()
         self.collection = collection
         self.limits = limits or SizeLimits()
+        self.calls = calls or MongoCalls(_client_of(collection))
         if self.limits.bounded:
-            self.bounds = MongoBounds(collection, self.limits, self.bulk_delete, clock)
+            self.bounds = MongoBounds(collection, self.limits, self.bulk_delete, clock, self.calls)
 
     @property
     def ids(self) -> Any:
@@ -143,7 +200,7 @@ class MongoStorage(KeyedDocuments):
         return self.collection
 
     def __getitem__(self, key: str) -> Any:
-        with mongo_errors():
+        with self.calls():
             document = self.collection.find_one({'_id': key}, {'data': 1})
         if document is None:
             raise KeyError(key)
@@ -169,7 +226,7 @@ class MongoStorage(KeyedDocuments):
         document = {'data': value, 'expires': expires, **(fields or {})}
         document.update(accessed_field(self.bounds, key))
         try:
-            with mongo_errors():
+            with self.calls():
                 self.collection.replace_one({'_id': key}, document, upsert=True)
         except DocumentTooLarge as exc:
             logger.warning('Not storing %s in MongoDB: %s', key, exc)
@@ -181,7 +238,7 @@ class MongoStorage(KeyedDocuments):
     def __delitem__(self, key: str) -> None:
         if self.bounds is not None:
             self.bounds.forget([key])
-        with mongo_errors():
+        with self.calls():
             result = self.collection.delete_one({'_id': key})
         if result.deleted_count == 0:
             raise KeyError(key)
@@ -192,12 +249,12 @@ class MongoStorage(KeyedDocuments):
         if self.bounds is not None:
             self.bounds.forget(keys)
         for start in range(0, len(keys), _BULK_CHUNK):
-            with mongo_errors():
+            with self.calls():
                 self.collection.delete_many({'_id': {'$in': keys[start : start + _BULK_CHUNK]}})
 
     def clear(self) -> None:
         """Delete every document of the collection."""
-        with mongo_errors():
+        with self.calls():
             self.collection.delete_many({})
 
     def count_expired(self, now: datetime) -> int:
@@ -213,7 +270,7 @@ class MongoStorage(KeyedDocuments):
             ttl: Seconds or a timedelta; None removes the TTL index.
             overwrite: Replace an existing TTL index with a different value.
         """
-        with mongo_errors():
+        with self.calls():
             existing = self.collection.index_information().get(_TTL_INDEX)
             if existing and (ttl is None or overwrite):
                 self.collection.drop_index(_TTL_INDEX)
@@ -240,7 +297,10 @@ class MongoCache(BaseCache):
         max_entries: Evict when more responses than this are stored (None: no limit).
         max_size: Not supported: MongoDB has no cheap running total of sizes.
         max_response_size: Do not store a response whose blob is larger than this many bytes.
-        kwargs: `MongoClient` arguments (``host``, ``port``, ``serverSelectionTimeoutMS``...).
+        fail_fast: Refuse calls at once while the server is known to be down, end every call
+            within 0.1 s (unless the client has its own ``timeoutMS``), and make the client
+            without retries; False keeps pymongo's behaviour (30 s for an unreachable server).
+        kwargs: `MongoClient` arguments (``host``, ``port``, ``timeoutMS``...).
 
     Raises:
         MissingDependencyError: pymongo is not installed.
@@ -252,6 +312,7 @@ class MongoCache(BaseCache):
         'strict',
         'connection',
         'ttl',
+        'fail_fast',
         'max_entries',
         'max_size',
         'max_response_size',
@@ -267,17 +328,18 @@ class MongoCache(BaseCache):
         max_entries: Optional[int] = None,
         max_size: Optional[int] = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        fail_fast: bool = True,
         **kwargs: Any,
     ) -> None:
         require_pymongo()
         super().__init__(db_name, serializer)
         limits = mongo_limits('mongodb', max_entries, max_size)
         self._owns_connection = connection is None
-        self.connection = connect(connection, kwargs)
+        self.connection, calls = connect_calls(connection, kwargs, fail_fast)
         self.db = self.connection[db_name]
-        self.responses: MongoStorage = MongoStorage(self.db['responses'], limits)
-        self.redirects: MongoStorage = MongoStorage(self.db['redirects'])
-        self.meta: MongoStorage = MongoStorage(self.db['meta'])
+        self.responses: MongoStorage = MongoStorage(self.db['responses'], limits, calls=calls)
+        self.redirects: MongoStorage = MongoStorage(self.db['redirects'], calls=calls)
+        self.meta: MongoStorage = MongoStorage(self.db['meta'], calls=calls)
         # Fail open: an unreachable server is a miss, unless the caller wants errors.
         self.breaker = None if strict else CircuitBreaker('mongodb')
         self.strict = strict
@@ -287,6 +349,15 @@ class MongoCache(BaseCache):
         bounds = self.responses.bounds
         if bounds is not None:
             self._guarded(bounds.ensure_indexes, None)
+
+    @classmethod
+    def accepted_kwargs(cls) -> set[str]:
+        """Our own arguments and every `MongoClient` argument (compared without case).
+
+        Raises:
+            MissingDependencyError: pymongo is not installed.
+        """
+        return mongo_client_kwargs() | super().accepted_kwargs()  # type: ignore[return-value]
 
     def _write_response(self, key: str, response: CachedResponse) -> bool:
         """Store a response with queryable ``url``, ``status_code`` and ``expires`` fields."""
@@ -312,3 +383,7 @@ class MongoCache(BaseCache):
         self._guarded(self.responses.close, None, 'write_errors')
         if self._owns_connection:
             self.connection.close()
+
+
+def _client_of(collection: Any) -> Any:
+    return getattr(getattr(collection, 'database', None), 'client', None)

@@ -27,8 +27,8 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Callable, Optional
 
-from ..errors import translate_errors
 from .eviction import AccessLog, Clock, SizeLimits, reject_limits, select_victims
+from .mongodb_calls import MongoCalls
 
 __all__ = ['MAX_SIZE_REASON', 'MongoBounds', 'accessed_field', 'mongo_limits']
 
@@ -61,6 +61,7 @@ class MongoBounds:
         limits: The bounds to hold (only ``max_entries``).
         delete: Deletes documents by ``_id`` (GridFS also deletes their chunks).
         clock: Returns Unix time, for recency and expiry; a seam for tests.
+        calls: Runs pymongo calls (see `requests_cache.backends.mongodb_calls`).
     """
 
     def __init__(
@@ -69,11 +70,13 @@ class MongoBounds:
         limits: SizeLimits,
         delete: Callable[[list[str]], None],
         clock: Clock = time.time,
+        calls: Optional[MongoCalls] = None,
     ) -> None:
         self.collection = collection
         self.limits = limits
         self.delete = delete
         self.clock = clock
+        self.calls = calls or MongoCalls(None)
         #: Served reads not yet written to the ``accessed`` field.
         self.access_log = AccessLog(clock=clock)
         self._indexed = False
@@ -82,7 +85,7 @@ class MongoBounds:
         """Create the ``accessed`` and ``(expires, accessed)`` indexes, once per process."""
         if self._indexed:
             return
-        with _errors():
+        with self.calls():
             self.collection.create_index('accessed', name=_ACCESSED_INDEX)
             self.collection.create_index([('expires', 1), ('accessed', 1)], name=_EXPIRED_INDEX)
         self._indexed = True
@@ -101,7 +104,7 @@ class MongoBounds:
         limit = self.limits.max_entries
         if limit is None:
             return []
-        with _errors():
+        with self.calls():
             entries = int(self.collection.estimated_document_count())
         if entries <= limit:
             return []
@@ -122,7 +125,7 @@ class MongoBounds:
         # No more than needed from each index: the rest of the list is never looked at.
         wanted = entries - (self.limits.targets()[0] or 0)
         now = datetime.fromtimestamp(self.clock(), timezone.utc)
-        with _errors():
+        with self.calls():
             expired = self.collection.find({'expires': {'$lte': now}}, {'_id': 1})
             expired_ids = [doc['_id'] for doc in expired.sort('expires', 1).limit(wanted)]
             oldest = self.collection.find({}, {'_id': 1}).sort('accessed', 1).limit(wanted)
@@ -142,19 +145,12 @@ class MongoBounds:
         if pending:
             newest = max(accessed for accessed, _ in pending)
             keys = [key for _, key in pending]
-            with _errors():
+            with self.calls():
                 self.collection.update_many({'_id': {'$in': keys}}, {'$max': {'accessed': newest}})
 
     def forget(self, keys: list[str]) -> None:
         """Drop pending reads of deleted keys."""
         self.access_log.forget(keys)
-
-
-def _errors() -> Any:
-    # Imported here: pymongo is optional, and the backends check for it before building bounds.
-    from pymongo.errors import PyMongoError
-
-    return translate_errors('mongodb', PyMongoError)
 
 
 def accessed_field(bounds: Optional[MongoBounds], key: str) -> dict[str, float]:

@@ -31,6 +31,7 @@ from .eviction import (
     blob_size,
     select_victims,
 )
+from .leases import LeaseStore
 from .sqlite_connections import SQLiteConnections
 from .sqlite_connections import (  # re-exported: the filesystem backend imports it from here
     make_private_dirs as make_private_dirs,
@@ -595,6 +596,12 @@ class SQLiteCache(BaseCache):
         self.redirects: SQLiteStorage = SQLiteStorage(self.connections, 'redirects')
         self.meta: SQLiteStorage = SQLiteStorage(self.connections, 'meta')
         self._configure_limits(max_response_size)
+
+    def _make_leases(self) -> LeaseStore:
+        """Leases as rows of a table in this database (see `sqlite_leases`)."""
+        from .sqlite_leases import SQLiteLeases  # it builds on this module
+
+        return SQLiteLeases(self.connections)
 
     def _drop_aliases(self, keys: list[str]) -> None:
         """Delete redirect aliases that point at evicted ``keys``, in a few statements."""

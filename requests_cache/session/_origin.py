@@ -17,6 +17,7 @@ import requests
 from requests import PreparedRequest, Response
 
 from .. import policy
+from ..errors import StorageError
 from ..models import CachedResponse, add_cache_attributes
 from ..policy import RequestFacts
 from ..policy.validation import HeadUpdate, head_may_update_get, head_update
@@ -179,7 +180,7 @@ def _update_get_from_head(exchange: Exchange, head: Response, request_time: date
         return
     if head_update(stored.header_pairs(), head.headers) is HeadUpdate.DROP:
         logger.debug('%s: the stored GET has changed; dropping it', exchange.log_url)
-        cache.delete(get_key)
+        _delete(exchange, [get_key])
         return
     get_facts = RequestFacts('GET', get_request.url or '', get_request.headers)
     cache.save_response(freshen(exchange, stored, head, get_facts, request_time), get_key)
@@ -203,7 +204,20 @@ def _invalidate(exchange: Exchange, urls: list[str]) -> None:
         exchange.log_url,
         len(urls),
     )
-    exchange.cache.delete(*doomed)
+    _delete(exchange, doomed)
+
+
+def _delete(exchange: Exchange, keys_: list[str]) -> None:
+    """Delete entries for a request; a failing store is counted and logged, never raised to the
+    caller (unless ``strict``), like every other write the session makes."""
+    cache = exchange.cache
+    try:
+        cache.delete(*keys_)
+    except StorageError as exc:
+        if cache.strict:
+            raise
+        logger.warning('Could not delete %d stale entries: %s', len(keys_), exc)
+        exchange.count('write_errors')
 
 
 def _probe(request: PreparedRequest, method: str, url: str) -> Any:

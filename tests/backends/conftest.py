@@ -1,5 +1,6 @@
-"""Service fixtures for backend tests: a real redis-server, a moto DynamoDB server, and mongomock
-(or a real MongoDB when MONGODB_URL is set). Everything listens on 127.0.0.1 only.
+"""Service fixtures for backend tests: a real redis-server, a three-master Redis Cluster, a moto
+DynamoDB server, and mongomock (or a real MongoDB when MONGODB_URL is set). Everything listens on
+127.0.0.1 only.
 
 With CI=true, a service this machine can run must start: the fixtures fail instead of skipping.
 """
@@ -16,7 +17,15 @@ import pytest
 # The contract suite is imported by name from the backend test modules.
 sys.path.insert(0, str(Path(__file__).parent))
 
-from services import RedisServer, free_port, private_redis_server, unavailable, wait_for_port
+from services import (
+    RedisCluster,
+    RedisServer,
+    free_port,
+    private_redis_cluster,
+    private_redis_server,
+    unavailable,
+    wait_for_port,
+)
 
 
 @pytest.fixture(scope='session')
@@ -39,6 +48,23 @@ def redis_client(redis_url: str) -> Iterator[object]:
     """A redis-py client on the test server, closed after the test."""
     redis = pytest.importorskip('redis')
     client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope='session')
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisCluster]:
+    """Our own three-master Redis Cluster on loopback ports, started once per test run."""
+    pytest.importorskip('redis')
+    yield from private_redis_cluster(tmp_path_factory.mktemp('redis-cluster'))
+
+
+@pytest.fixture
+def cluster_client(redis_cluster: RedisCluster) -> Iterator[object]:
+    """A redis-py RedisCluster client on the test cluster, closed after the test."""
+    from redis.cluster import RedisCluster as Client
+
+    client = Client.from_url(redis_cluster.url, socket_timeout=2, socket_connect_timeout=2)
     yield client
     client.close()
 

@@ -1,13 +1,16 @@
-"""Local services for backend tests: free loopback ports and a redis-server we control."""
+"""Local services for backend tests: free loopback ports, a redis-server we control, and a
+three-master Redis Cluster."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -47,6 +50,7 @@ class RedisServer:
         self.binary = binary
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
+        self.paused = False
 
     @property
     def url(self) -> str:
@@ -77,9 +81,22 @@ class RedisServer:
     def stop(self) -> None:
         """Stop the server and wait for it to exit."""
         if self.process is not None:
+            self.resume()
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
+
+    def pause(self) -> None:
+        """Freeze the server (SIGSTOP): it keeps its port, but answers nothing, like a hung host."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+        self.paused = True
+
+    def resume(self) -> None:
+        """Let a paused server run again (SIGCONT)."""
+        if self.process is not None and self.paused:
+            self.process.send_signal(signal.SIGCONT)
+            self.paused = False
 
 
 def private_redis_server() -> Iterator[RedisServer]:
@@ -98,3 +115,111 @@ def private_redis_server() -> Iterator[RedisServer]:
         unavailable(f'could not start redis-server: {exc}')
     yield server
     server.stop()
+
+
+class RedisCluster:
+    """Three redis-server masters on free loopback ports, joined into one cluster."""
+
+    def __init__(self, binary: str, cli: str, directory: Path, masters: int = 3) -> None:
+        self.binary = binary
+        self.cli = cli
+        self.directory = directory
+        self.ports = [free_port() for _ in range(masters)]
+        # The cluster bus port would default to port + 10000, which may be taken or past 65535.
+        self.bus_ports = [free_port() for _ in range(masters)]
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    @property
+    def url(self) -> str:
+        """A redis:// URL of one of the masters (a cluster client discovers the others)."""
+        return f'redis://127.0.0.1:{self.ports[0]}'
+
+    def start(self) -> None:
+        """Start the masters, give them the 16384 slots and wait until the cluster is up."""
+        for port, bus_port in zip(self.ports, self.bus_ports):
+            workdir = self.directory / str(port)
+            workdir.mkdir(parents=True, exist_ok=True)
+            self.processes.append(
+                subprocess.Popen(
+                    [
+                        self.binary,
+                        '--port',
+                        str(port),
+                        '--bind',
+                        '127.0.0.1',
+                        '--cluster-enabled',
+                        'yes',
+                        '--cluster-port',
+                        str(bus_port),
+                        '--cluster-config-file',
+                        str(workdir / 'nodes.conf'),
+                        '--cluster-node-timeout',
+                        '2000',
+                        '--save',
+                        '',
+                        '--appendonly',
+                        'no',
+                        '--dir',
+                        str(workdir),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        if not all(wait_for_port(port) for port in self.ports):
+            self.stop()
+            raise RuntimeError('a cluster node did not start')
+        nodes = [f'127.0.0.1:{port}' for port in self.ports]
+        subprocess.run(
+            [self.cli, '--cluster', 'create', *nodes, '--cluster-replicas', '0', '--cluster-yes'],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=60,
+        )
+        if not self._wait_until_ok():
+            self.stop()
+            raise RuntimeError('the cluster did not reach cluster_state:ok')
+
+    def _wait_until_ok(self, timeout: float = 30.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            states = [
+                subprocess.run(
+                    [self.cli, '-p', str(port), 'cluster', 'info'],
+                    capture_output=True,
+                    text=True,
+                    timeout=10,
+                ).stdout
+                for port in self.ports
+            ]
+            if all('cluster_state:ok' in state for state in states):
+                return True
+            time.sleep(0.05)
+        return False
+
+    def stop(self) -> None:
+        """Stop every master."""
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            process.wait(timeout=10)
+        self.processes = []
+
+
+def private_redis_cluster(directory: Path) -> Iterator[RedisCluster]:
+    """Start our own three-master cluster for a fixture to yield; fail in CI, skip elsewhere.
+
+    Yields:
+        The running cluster; it is stopped when the generator is closed.
+    """
+    binary, cli = shutil.which('redis-server'), shutil.which('redis-cli')
+    if not binary or not cli:
+        unavailable('redis-server and redis-cli are needed for a Redis Cluster')
+    cluster = RedisCluster(binary, cli, directory)  # type: ignore[arg-type]
+    try:
+        cluster.start()
+    except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+        unavailable(f'could not start a Redis Cluster: {exc}')
+    yield cluster
+    cluster.stop()

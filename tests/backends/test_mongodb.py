@@ -147,3 +147,14 @@ def test_unreachable_server_fails_open():
     with pytest.raises(StorageError):
         strict.get_response('k')
     strict.close()
+
+
+def test_mongoclient_arguments_are_accepted_settings():
+    """Every MongoClient argument and URI option is a known backend argument, in any case, so a
+    session checking its arguments up front accepts them; a misspelled one is still refused."""
+    for cls in (MongoCache, GridFSCache):
+        cls.check_kwargs(['host', 'port', 'serverSelectionTimeoutMS', 'timeoutMS', 'retryReads'])
+        assert 'max_entries' in cls.accepted_kwargs() | {'strict'}
+        suggestion = r'(?i)did you mean .serverSelectionTimeoutMS'
+        with pytest.raises(UnknownSettingError, match=suggestion):
+            cls.check_kwargs(['serverSelectionTimeoutMs_typo'])

@@ -50,3 +50,22 @@ def test_optional_backends_import_without_their_dependency():
         [sys.executable, '-c', script], capture_output=True, text=True, timeout=60
     )
     assert result.stdout.strip() == 'ok', result.stderr
+
+
+def test_importing_the_package_imports_no_driver():
+    """``import requests_cache`` (and the local backends, leases included) loads no optional
+    driver: redis, pymongo and boto3 are imported only when their backend is used."""
+    script = textwrap.dedent(
+        """
+        import sys
+        import requests_cache
+        from requests_cache.backends import filesystem, leases, memory, sqlite
+        sqlite.SQLiteCache(':memory:').lease('k').try_acquire()
+        drivers = ('redis', 'pymongo', 'gridfs', 'boto3', 'botocore')
+        print([name for name in drivers if name in sys.modules])
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, '-c', script], capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == '[]', result.stderr
