@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit docs clean
+.PHONY: demo test lint typecheck unit docs conformance clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,13 @@ unit: $(STAMP)  ## The whole pytest suite (starts its own Redis and DynamoDB ser
 
 docs: $(STAMP)  ## Build the docs site; any warning is an error.
 	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
+
+CONFORMANCE_NPM := conformance/node_modules/.package-lock.json
+$(CONFORMANCE_NPM): conformance/package-lock.json
+	cd conformance && npm ci --no-audit --no-fund --loglevel=error
+
+conformance: $(STAMP) $(CONFORMANCE_NPM)  ## The cache-tests.fyi suite against CachedSession(cache_control=True).
+	$(BIN)/python conformance/run.py
 
 test: lint typecheck docs unit  ## Everything CI runs.
 
