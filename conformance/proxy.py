@@ -133,7 +133,7 @@ def _handler_for(proxy: CacheProxy) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = 'HTTP/1.1'
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             """The access log stays quiet; errors are recorded on the proxy."""
 
         def handle_any(self) -> None:

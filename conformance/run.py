@@ -1,4 +1,4 @@
-"""Run the public HTTP cache test suite (cache-tests.fyi) against ``CachedSession(cache_control=True)``.
+"""Run the public HTTP cache test suite (cache-tests.fyi) against a `CachedSession`.
 
 The suite's origin server runs on 127.0.0.1; a reverse proxy (`proxy.CacheProxy`) replays each of
 the suite's requests through one session with nothing configured but ``cache_control=True``; the
