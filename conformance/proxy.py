@@ -188,7 +188,11 @@ def _handler_for(proxy: CacheProxy) -> type[BaseHTTPRequestHandler]:
                 proxy.record_client_gone()
                 self.close_connection = True
 
-        do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = handle_any
+        def __getattr__(self, name: str) -> Any:
+            # Every method goes through, even ones http.server has no do_* for (M-SEARCH).
+            if name.startswith('do_'):
+                return self.handle_any
+            raise AttributeError(name)
 
     return Handler
 

@@ -39,8 +39,16 @@ from .models import CachedResponse, add_cache_attributes, utcnow
 from .policy import CacheSettings, RequestOptions
 from .policy.expiration import ExpireAfterInput, UrlPattern
 from .policy.freshness import current_age
-from .policy.settings import DEFAULT_IGNORED_PARAMETERS, rename_deprecated, split_kwargs
+from .policy.settings import (
+    DEFAULT_IGNORED_PARAMETERS,
+    NOT_GIVEN,
+    NotGiven,
+    rename_deprecated,
+    split_kwargs,
+)
 from .policy.validation import is_conditional, not_modified_for
+from .post_reuse import store_post_for_get
+from .range_answers import answer_range
 from .refresh import BackgroundRefresher
 from .revalidation import not_modified_answer
 from .serializers import SerializerPipeline
@@ -62,7 +70,7 @@ class CacheMixin:
         cache_name: str = 'http_cache',
         backend: Union[str, BaseCache, None] = None,
         serializer: Union[str, SerializerPipeline, None] = None,
-        expire_after: ExpireAfterInput = -1,
+        expire_after: Union[ExpireAfterInput, NotGiven] = NOT_GIVEN,
         urls_expire_after: Optional[Mapping[UrlPattern, ExpireAfterInput]] = None,
         cache_control: bool = False,
         allowable_codes: Optional[Iterable[int]] = None,
@@ -79,7 +87,6 @@ class CacheMixin:
     ) -> None:
         setting_kwargs, backend_kwargs = split_kwargs(kwargs)
         explicit = {
-            'expire_after': expire_after,
             'urls_expire_after': urls_expire_after,
             'cache_control': cache_control,
             'allowable_codes': allowable_codes,
@@ -92,6 +99,10 @@ class CacheMixin:
             'always_revalidate': always_revalidate,
             'read_only': read_only,
         }
+        # Issue 19: an expire_after left out is not passed on, so that with cache_control=True
+        # RFC 9111 alone decides (see policy.resolve_expire_after).
+        if expire_after is not NOT_GIVEN:
+            explicit['expire_after'] = expire_after
         # A 0.6 name (old_data_on_error=True) must win over the default of its new name.
         explicit.update(rename_deprecated(setting_kwargs))
         self._settings = CacheSettings.from_kwargs(**explicit)
@@ -462,6 +473,8 @@ class CacheMixin:
         response: Response = super().send(request, **kwargs)  # type: ignore[misc]
         if settings.cache_control and not settings.read_only:
             invalidate(self.cache, request, response, settings, kwargs.get('verify', True))
+            # Issue 19 (RFC 9110 §9.3.3): a POST answer naming its own URL serves later GETs.
+            store_post_for_get(self, request, response, settings, kwargs)
         return response
 
     def _create_key(self, request: PreparedRequest, settings: CacheSettings, verify: Any) -> str:
@@ -491,6 +504,8 @@ class CacheMixin:
     ) -> Response:
         cached.request = request
         if settings.cache_control:
+            # Issue 19 (RFC 9110 §14): a range request gets its slice of the stored response.
+            cached = answer_range(cached, request)
             # RFC 9111 §5.1: tell the caller how old the response is, upstream age included.
             age = current_age(
                 cached.header_pairs(), cached.request_time, cached.created_at, self.clock()
@@ -549,7 +564,9 @@ class CachedSession(CacheMixin, requests.Session):  # type: ignore[misc]  # requ
         backend: A backend name (``'sqlite'``, ``'memory'``, ...) or a backend instance.
         serializer: A serializer name or pipeline (default: the safe binary format).
         expire_after: Default lifetime: seconds, a timedelta, an aware datetime,
-            ``NEVER_EXPIRE`` (-1, the default), ``EXPIRE_IMMEDIATELY`` (0) or ``DO_NOT_CACHE``.
+            ``NEVER_EXPIRE`` (-1), ``EXPIRE_IMMEDIATELY`` (0) or ``DO_NOT_CACHE``. Left out, it
+            is ``NEVER_EXPIRE``, except that with ``cache_control=True`` a response without
+            freshness headers follows RFC 9111 (heuristic freshness, or revalidation).
         urls_expire_after: ``{url_pattern: expire_after}``; the first match wins.
         cache_control: Follow HTTP caching headers (RFC 9111).
         allowable_codes: Status codes to store (default ``(200,)``).
