@@ -18,6 +18,10 @@ const handlers = {
 }
 
 const server = http.createServer((request, response) => {
+  // One connection per exchange: a pooled connection that Node closes after 5 s idle can be
+  // closed just as the proxy reuses it, which would look like one of the suite's deliberate
+  // disconnects. It also ends a response framed by an unknown Transfer-Encoding at once.
+  response.shouldKeepAlive = false
   const segments = new URL(request.url, 'http://127.0.0.1/').pathname.split('/').slice(1)
   const handler = handlers[segments.shift()]
   if (handler === undefined) {
