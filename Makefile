@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit docs clean
+.PHONY: demo test lint typecheck unit docs conformance clean
 
 $(RUNTIME): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,15 @@ unit: $(STAMP)  ## The whole pytest suite (starts its own Redis and DynamoDB ser
 docs: $(STAMP)  ## Build the docs site; any warning is an error.
 	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
-test: lint typecheck docs unit  ## Everything CI runs.
+CONFORMANCE_NPM := conformance/node_modules/.package-lock.json
+$(CONFORMANCE_NPM): conformance/package-lock.json
+	cd conformance && npm ci --no-audit --no-fund --loglevel=error
+
+# The pinned npm release of the suite; docs/http-headers.md has the figures for the current one.
+conformance: $(STAMP) $(CONFORMANCE_NPM)  ## cache-tests.fyi against CachedSession(cache_control=True).
+	$(BIN)/python conformance/run.py --min-required 130 --min-optimal 62
+
+test: lint typecheck docs unit conformance  ## Everything CI runs.
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -18,6 +18,7 @@ __all__ = [
     'HeaderSource',
     'Validators',
     'header_values',
+    'list_members',
     'parse_age',
     'parse_cache_control',
     'parse_http_date',
@@ -155,6 +156,12 @@ def _iter_directives(value: str) -> Iterable[tuple[str, Optional[str]]]:
             yield match.group(1).lower(), match.group(2)
 
 
+def list_members(value: str) -> list[str]:
+    """The members of a list-based field value (RFC 9110 §5.6.1): split on commas outside quoted
+    strings, surrounding whitespace stripped, empty members dropped."""
+    return [member.strip() for member in _split_outside_quotes(value) if member.strip()]
+
+
 def _split_outside_quotes(value: str) -> list[str]:
     parts: list[str] = []
     current: list[str] = []
@@ -178,14 +185,15 @@ def _split_outside_quotes(value: str) -> list[str]:
 def parse_age(headers: HeaderSource) -> Optional[int]:
     """The ``Age`` header in seconds, or None when absent or invalid (RFC 9111 §5.1).
 
-    A cache "SHOULD ignore" an invalid Age, so a negative, fractional or decorated value, or
-    several lines that disagree, read as None.
+    A list-based value (``Age: 7200, 0``, or several ``Age`` lines) counts by its first member;
+    the rest is discarded, as §5.1 asks. A cache "SHOULD ignore" an invalid Age, so a negative,
+    fractional or decorated first member reads as None.
     """
-    lines = [v.strip() for line in header_values(headers, 'Age') for v in line.split(',')]
-    if not lines or any(not _DIGITS.fullmatch(v) for v in lines):
+    lines = header_values(headers, 'Age')
+    if not lines:
         return None
-    ages = {_delta_seconds(v) for v in lines}
-    return ages.pop() if len(ages) == 1 else None
+    first = lines[0].split(',', 1)[0].strip()
+    return _delta_seconds(first) if _DIGITS.fullmatch(first) else None
 
 
 _MONTHS = {
@@ -198,16 +206,19 @@ _DAY = r'(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)'
 _LONG_DAY = r'(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)'
 _MONTH = r'(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)'
 _TIME = r'([0-9]{2}):([0-9]{2}):([0-9]{2})'
-_IMF_FIXDATE = re.compile(rf'{_DAY}, ([0-9]{{2}}) {_MONTH} ([0-9]{{4}}) {_TIME} GMT')
-_RFC850 = re.compile(rf'{_LONG_DAY}, ([0-9]{{2}})-{_MONTH}-([0-9]{{2}}) {_TIME} GMT')
-_ASCTIME = re.compile(rf'{_DAY} {_MONTH} ([0-9 ][0-9]) {_TIME} ([0-9]{{4}})')
+# RFC 9111 §4.2: HTTP-dates are case-sensitive, but a cache recipient should match their names
+# case-insensitively (an Expires of "THU, 18 AUG 2050 02:01:18 gmt" is still a date).
+_IMF_FIXDATE = re.compile(rf'{_DAY}, ([0-9]{{2}}) {_MONTH} ([0-9]{{4}}) {_TIME} GMT', re.I)
+_RFC850 = re.compile(rf'{_LONG_DAY}, ([0-9]{{2}})-{_MONTH}-([0-9]{{2}}) {_TIME} GMT', re.I)
+_ASCTIME = re.compile(rf'{_DAY} {_MONTH} ([0-9 ][0-9]) {_TIME} ([0-9]{{4}})', re.I)
 
 
 def parse_http_date(value: Optional[str], now: Optional[datetime] = None) -> Optional[datetime]:
     """Parse an HTTP-date (RFC 9110 §5.6.7) strictly into an aware UTC datetime, else None.
 
-    Accepts the IMF-fixdate, RFC 850 and asctime formats exactly; anything else (other zones,
-    two-digit years outside RFC 850, missing commas, extra spaces...) is None.
+    Accepts the IMF-fixdate, RFC 850 and asctime formats exactly, except that names are matched
+    in any letter case (RFC 9111 §4.2); anything else (other zones, two-digit years outside
+    RFC 850, missing commas, extra spaces...) is None.
 
     Args:
         value: The header value.
@@ -232,7 +243,8 @@ def parse_http_date(value: Optional[str], now: Optional[datetime] = None) -> Opt
 
 
 def _datetime(year: int, month: str, day: str, hh: str, mm: str, ss: str) -> datetime:
-    return datetime(year, _MONTHS[month], int(day), int(hh), int(mm), int(ss), tzinfo=timezone.utc)
+    month_number = _MONTHS[month.capitalize()]
+    return datetime(year, month_number, int(day), int(hh), int(mm), int(ss), tzinfo=timezone.utc)
 
 
 def _full_year(two_digits: int, now: Optional[datetime]) -> int:

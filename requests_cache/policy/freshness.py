@@ -20,6 +20,7 @@ __all__ = [
     'current_age',
     'explicit_lifetime',
     'freshness_lifetime',
+    'heuristic_allowed',
     'heuristic_lifetime',
 ]
 
@@ -51,13 +52,19 @@ def explicit_lifetime(headers: HeaderSource, now: datetime) -> Optional[timedelt
     return max(timedelta(0), expires - date)
 
 
+def heuristic_allowed(status: int, headers: HeaderSource) -> bool:
+    """Whether a response may be given heuristic freshness (RFC 9111 §4.2.2): its status is
+    heuristically cacheable (RFC 9110 §15.1), or it is marked ``public`` (§5.2.2.9)."""
+    return status in HEURISTIC_CODES or parse_cache_control(headers).public
+
+
 def heuristic_lifetime(status: int, headers: HeaderSource, now: datetime) -> Optional[timedelta]:
     """A lifetime guessed from ``Last-Modified`` (RFC 9111 §4.2.2), or None.
 
-    Only for heuristically cacheable status codes, only without explicit freshness: 10% of the
-    time between ``Last-Modified`` and ``Date``, capped at `MAX_HEURISTIC_LIFETIME`.
+    Only when `heuristic_allowed`: 10% of the time between ``Last-Modified`` and ``Date``,
+    capped at `MAX_HEURISTIC_LIFETIME`. The caller checks for explicit freshness first.
     """
-    if status not in HEURISTIC_CODES:
+    if not heuristic_allowed(status, headers):
         return None
     modified_values = header_values(headers, 'Last-Modified')
     modified = parse_http_date(modified_values[0].strip(), now) if modified_values else None

@@ -8,6 +8,7 @@ from typing import Optional
 from .directives import CacheDirectives, parse_cache_control
 from .freshness import current_age
 from .model import Decision, Fetch, NotCached, RequestFacts, Revalidate, Serve, StoredFacts
+from .ranges import partial_covers
 from .settings import CacheSettings, RequestOptions
 from .stale import stale_if_error_window, stale_while_revalidate_window, within_window
 from .validation import conditional_headers
@@ -26,7 +27,8 @@ def decide(
 ) -> Decision:
     """Choose between serving, revalidating, fetching and answering 504.
 
-    The checks, in order: ``force_refresh``; a miss (504 under ``only_if_cached``); a reason to
+    The checks, in order: ``force_refresh``; a miss, or stored partial content that does not
+    cover the request (504 under ``only_if_cached``); a reason to
     revalidate even a fresh response (``refresh``, ``always_revalidate``, ``no-cache`` in the
     request or the response, a request ``max-age`` or ``min-fresh`` the stored response does not
     meet); freshness; a request ``max-stale`` that accepts a stale response; else revalidation.
@@ -42,6 +44,10 @@ def decide(
     )
     if options.force_refresh:
         return Fetch('force_refresh: ignoring any stored response')
+    if stored is not None and _partial_miss(request, stored, settings):
+        # RFC 9111 §3.4: stored partial content only answers range requests it covers.
+        why = 'the stored partial content does not cover this request'
+        return NotCached(f'only-if-cached, and {why}') if only_if_cached else Fetch(why)
     if stored is None:
         if only_if_cached:
             return NotCached('only-if-cached, and nothing is stored')
@@ -123,7 +129,7 @@ def _forced_revalidation(
 ) -> Optional[str]:
     if options.refresh:
         # RFC 8246: an immutable response does not change while fresh; no need to ask.
-        immutable = settings.cache_control and parse_cache_control(stored.headers).immutable
+        immutable = settings.cache_control and _immutable(stored)
         return None if immutable and is_fresh(stored, now) else 'refresh requested'
     if settings.always_revalidate:
         return 'always_revalidate is set'
@@ -135,7 +141,10 @@ def _forced_revalidation(
         return 'the stored response has no-cache'
     # RFC 9111 §5.2.1.1 and §5.2.1.3: the client's own limits on age and remaining freshness.
     age = current_age(stored.headers, stored.request_time, stored.response_time, now)
-    if request_cc.max_age is not None and age.total_seconds() > request_cc.max_age:
+    too_old = request_cc.max_age is not None and age.total_seconds() > request_cc.max_age
+    # RFC 8246 §2: a fresh immutable response is not revalidated on a reload (max-age=0);
+    # a client that means it sends no-cache.
+    if too_old and not (_immutable(stored) and is_fresh(stored, now)):
         return f'the stored response is older than the request max-age={request_cc.max_age}'
     min_fresh = request_cc.min_fresh
     if (
@@ -145,6 +154,18 @@ def _forced_revalidation(
     ):
         return f'the stored response is fresh for less than min-fresh={min_fresh}'
     return None
+
+
+def _partial_miss(request: RequestFacts, stored: StoredFacts, settings: CacheSettings) -> bool:
+    return (
+        settings.cache_control
+        and stored.status == 206
+        and not partial_covers(request.method, request.headers, stored.headers)
+    )
+
+
+def _immutable(stored: StoredFacts) -> bool:
+    return parse_cache_control(stored.headers).immutable
 
 
 def _within_max_stale(request_cc: CacheDirectives, stored: StoredFacts, now: datetime) -> bool:

@@ -12,6 +12,7 @@ import re
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Callable, Optional, Union
 
 from ..errors import ConfigurationError, UnknownSettingError
@@ -28,8 +29,10 @@ __all__ = [
     'DEFAULT_IGNORED_PARAMETERS',
     'DEPRECATED_SETTINGS',
     'KNOWN_METHODS',
+    'NOT_GIVEN',
     'STANDARD_METHODS',
     'CacheSettings',
+    'NotGiven',
     'RequestOptions',
     'closest_name',
     'split_kwargs',
@@ -92,7 +95,7 @@ class CacheSettings:
 
     Attributes:
         expire_after: Lifetime of responses without freshness headers (or of all responses when
-            ``cache_control`` is off).
+            ``cache_control`` is off). Reads `NEVER_EXPIRE` when it was not given.
         urls_expire_after: Ordered ``(pattern, expire_after)`` rules; the first match wins.
         cache_control: Follow RFC 9111 response and request headers.
         allowable_codes: Status codes that may be stored; None means the default: ``(200,)``
@@ -114,6 +117,10 @@ class CacheSettings:
         isolate_credentials: Keep responses to requests with different credentials (or with and
             without credentials) in separate entries; False shares one entry per URL whatever
             the credentials, as requests-cache 1.x did.
+        expire_after_given: Whether ``expire_after`` was given (by `from_kwargs`, `replace`, or
+            a value other than the default): with ``cache_control=True``, an ``expire_after``
+            left out lets RFC 9111 decide (see `requests_cache.policy.resolve_expire_after`).
+            Not a keyword of its own.
     """
 
     expire_after: ExpireAfter = Special.NEVER_EXPIRE
@@ -132,11 +139,17 @@ class CacheSettings:
     store_set_cookie: bool = False
     coalesce_timeout: float = DEFAULT_COALESCE_TIMEOUT
     isolate_credentials: bool = True
+    expire_after_given: bool = False
+
+    def __post_init__(self) -> None:
+        # Built directly with a non-default expire_after, that value was given all the same.
+        if not self.expire_after_given and self.expire_after is not Special.NEVER_EXPIRE:
+            object.__setattr__(self, 'expire_after_given', True)
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
         """The keyword names this class accepts."""
-        return tuple(f.name for f in dataclasses.fields(cls))
+        return tuple(f.name for f in dataclasses.fields(cls) if f.name not in _NOT_KEYWORDS)
 
     @classmethod
     def from_kwargs(cls, **kwargs: Any) -> CacheSettings:
@@ -151,13 +164,17 @@ class CacheSettings:
         if unknown:
             name = sorted(unknown)[0]
             raise UnknownSettingError(unknown_keyword_message(name, cls.names()))
-        return cls(**{name: _VALIDATORS[name](value, name) for name, value in kwargs.items()})
+        values = {name: _VALIDATORS[name](value, name) for name, value in kwargs.items()}
+        return cls(**values, expire_after_given='expire_after' in kwargs)
 
     def replace(self, **changes: Any) -> CacheSettings:
         """Return a copy with some settings changed (validated like `from_kwargs`)."""
         changes = rename_deprecated(changes)
         validated = CacheSettings.from_kwargs(**changes)
-        return dataclasses.replace(self, **{k: getattr(validated, k) for k in changes})
+        replaced = {k: getattr(validated, k) for k in changes}
+        if 'expire_after' in changes:
+            replaced['expire_after_given'] = True
+        return dataclasses.replace(self, **replaced)
 
     def stores_code(self, status: int, has_explicit_freshness: bool = False) -> bool:
         """Whether a response with this status may be stored under these settings."""
@@ -166,6 +183,23 @@ class CacheSettings:
         if self.cache_control and has_explicit_freshness:
             return True
         return status in DEFAULT_ALLOWABLE_CODES
+
+
+#: Fields of `CacheSettings` that are state, not keywords a user passes.
+_NOT_KEYWORDS = frozenset({'expire_after_given'})
+
+
+class NotGiven(Enum):
+    """The default of a keyword argument, told apart from every value a caller can pass."""
+
+    NOT_GIVEN = 'NOT_GIVEN'
+
+    def __repr__(self) -> str:
+        return self.value
+
+
+#: ``CachedSession(expire_after=...)`` left out (see `CacheSettings.expire_after_given`).
+NOT_GIVEN = NotGiven.NOT_GIVEN
 
 
 @dataclass(frozen=True)

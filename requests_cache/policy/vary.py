@@ -15,16 +15,23 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .directives import HeaderSource, header_values
+from .directives import HeaderSource, header_values, list_members
 
 __all__ = ['VaryRule', 'normalize_vary_value', 'parse_vary', 'variant_key', 'vary_values_match']
 
 _SPACES = re.compile(r'\s+')
+#: Whitespace around parameter delimiters is optional (RFC 9110 §5.6.6).
+_PARAM_SPACES = re.compile(r'\s*([;=])\s*')
 #: Request headers whose values are case-insensitive tokens (RFC 9110 §12.5), so ``en-US`` and
 #: ``en-us`` select the same variant.
 _CASE_INSENSITIVE = frozenset(
     {'accept', 'accept-charset', 'accept-encoding', 'accept-language', 'content-type'}
 )
+#: Preference lists whose order carries no meaning (the weights do, RFC 9110 §12.4.2), so
+#: ``en, de`` and ``de, en`` select the same variant.
+_UNORDERED = frozenset({'accept', 'accept-charset', 'accept-encoding', 'accept-language'})
+#: A weight: ``q=1.0`` and ``q=1`` mean the same, and 1 is the default (RFC 9110 §12.4.2).
+_QVALUE = re.compile(r';q=(0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?)(?=;|$)', re.I)
 
 
 @dataclass(frozen=True)
@@ -51,28 +58,48 @@ def parse_vary(headers: HeaderSource) -> VaryRule:
 
 
 def normalize_vary_value(name: str, value: str) -> str:
-    """A request header value as Vary compares it: whitespace collapsed, and lower-cased for a
-    header (``name``, lower case) whose values are case-insensitive."""
-    text = _SPACES.sub(' ', value).strip()
-    return text.lower() if name in _CASE_INSENSITIVE else text
+    """A request header value as Vary compares it (RFC 9111 §4.1).
+
+    Members of the list are trimmed and their inner whitespace collapsed, empty members dropped;
+    for a header (``name``, lower case) with case-insensitive values, lower-cased; for an
+    ``Accept*`` preference list, weights written canonically and members sorted.
+    """
+    members = [_normalize_member(name, member) for member in list_members(value)]
+    if name in _UNORDERED:
+        members.sort()
+    return ','.join(members)
+
+
+def _normalize_member(name: str, member: str) -> str:
+    text = _PARAM_SPACES.sub(r'\1', _SPACES.sub(' ', member))
+    if name in _CASE_INSENSITIVE:
+        text = text.lower()
+    if name in _UNORDERED:
+        text = _QVALUE.sub(_canonical_weight, text)
+    return text
+
+
+def _canonical_weight(match: re.Match[str]) -> str:
+    weight = match.group(1)
+    if '.' in weight:
+        weight = weight.rstrip('0').rstrip('.')
+    return '' if weight == '1' else f';q={weight}'
 
 
 def variant_key(primary_key: str, rule: VaryRule, request_headers: Mapping[str, Any]) -> str:
     """The key of the variant that ``request_headers`` select under ``rule``.
 
-    Values are normalized the way §4.1 allows: several lines joined with commas, runs of
-    whitespace collapsed, surrounding whitespace stripped, and lower-cased for headers whose values
-    are case-insensitive. A header that is absent differs from
-    one that is present but empty.
+    Values are normalized the way §4.1 allows (see `normalize_vary_value`), several lines
+    joined as one list. A header that is absent differs from one that is present but empty.
     """
     lowered: dict[str, list[str]] = {}
     for name, value in request_headers.items():
-        lower = str(name).lower()
-        lowered.setdefault(lower, []).append(normalize_vary_value(lower, str(value)))
+        lowered.setdefault(str(name).lower(), []).append(str(value))
     parts = [primary_key]
     for name in rule.names:
         values = lowered.get(name)
-        parts.append(f'{name}\0' + ('\x01' if values is None else ','.join(values)))
+        selected = '\x01' if values is None else normalize_vary_value(name, ','.join(values))
+        parts.append(f'{name}\0{selected}')
     return hashlib.blake2b('\0\0'.join(parts).encode(), digest_size=16).hexdigest()
 
 

@@ -33,6 +33,8 @@ from ..policy import CacheSettings, Fetch, NotCached, RequestOptions, Revalidate
 from ..policy.expiration import ExpireAfterInput, UrlPattern
 from ..policy.settings import (
     DEFAULT_IGNORED_PARAMETERS,
+    NOT_GIVEN,
+    NotGiven,
     rename_deprecated,
     split_kwargs,
     unknown_keyword_message,
@@ -76,7 +78,7 @@ class CacheMixin:
         cache_name: str = 'http_cache',
         backend: Union[str, BaseCache, None] = None,
         serializer: Any = None,
-        expire_after: ExpireAfterInput = -1,
+        expire_after: Union[ExpireAfterInput, NotGiven] = NOT_GIVEN,
         urls_expire_after: Optional[Mapping[UrlPattern, ExpireAfterInput]] = None,
         cache_control: bool = False,
         allowable_codes: Optional[Iterable[int]] = None,
@@ -93,7 +95,6 @@ class CacheMixin:
     ) -> None:
         setting_kwargs, other_kwargs = split_kwargs(kwargs)
         explicit = {
-            'expire_after': expire_after,
             'urls_expire_after': urls_expire_after,
             'cache_control': cache_control,
             'allowable_codes': allowable_codes,
@@ -106,6 +107,10 @@ class CacheMixin:
             'always_revalidate': always_revalidate,
             'read_only': read_only,
         }
+        # Left out, expire_after is not passed on: with cache_control=True, RFC 9111 alone then
+        # decides (see policy.resolve_expire_after).
+        if expire_after is not NOT_GIVEN:
+            explicit['expire_after'] = expire_after
         # A 0.6 name (old_data_on_error=True) must win over the default of its new name.
         explicit.update(rename_deprecated(setting_kwargs))
         self._settings = CacheSettings.from_kwargs(**explicit)
@@ -443,7 +448,9 @@ class CachedSession(CacheMixin, requests.Session):  # type: ignore[misc]  # requ
         backend: A backend name (``'sqlite'``, ``'memory'``, ...) or a backend instance.
         serializer: A serializer name or pipeline (default: the safe binary format).
         expire_after: Default lifetime: seconds, a timedelta, an aware datetime,
-            ``NEVER_EXPIRE`` (-1, the default), ``EXPIRE_IMMEDIATELY`` (0) or ``DO_NOT_CACHE``.
+            ``NEVER_EXPIRE`` (-1), ``EXPIRE_IMMEDIATELY`` (0) or ``DO_NOT_CACHE``. Left out, it
+            is ``NEVER_EXPIRE``, except that with ``cache_control=True`` a response without
+            freshness headers follows RFC 9111 (heuristic freshness, or revalidation).
         urls_expire_after: ``{url_pattern: expire_after}``; the first match wins.
         cache_control: Follow HTTP caching headers (RFC 9111).
         allowable_codes: Status codes to store (default ``(200,)``).

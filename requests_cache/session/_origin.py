@@ -9,6 +9,7 @@ stale (§4.4), and after a redirect chain it records the chain.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import datetime
 from typing import Any, Optional
@@ -20,8 +21,9 @@ from .. import policy
 from ..errors import StorageError
 from ..models import CachedResponse, add_cache_attributes
 from ..policy import RequestFacts
+from ..policy.storing import keeps_post_for_get
 from ..policy.validation import HeadUpdate, head_may_update_get, head_update
-from ._context import Exchange
+from ._context import DEFAULT_OPTIONS, Exchange
 from ._lookup import stored_facts
 from ._serve import deliver
 from ._store import save_redirect_chain, save_variants, store
@@ -83,13 +85,17 @@ def revalidate(exchange: Exchange, cached: CachedResponse, decision: policy.Reva
 
 
 def network(exchange: Exchange, outgoing: PreparedRequest) -> Response:
-    """Send ``outgoing`` through requests' own ``send()``; invalidate what it made stale."""
+    """Send ``outgoing`` through requests' own ``send()``; invalidate what it made stale, and
+    keep a POST answer that is also its URL's GET answer."""
+    request_time = exchange.clock()
     response = exchange.network_send(outgoing, **exchange.send_kwargs)
     targets = policy.invalidation_targets(
         exchange.facts, response.status_code, response.headers, exchange.settings
     )
     if targets:
         _invalidate(exchange, targets)
+    if keeps_post_for_get(exchange.facts, response.headers, exchange.settings):
+        _store_post_for_get(exchange, response, request_time)
     return response
 
 
@@ -218,6 +224,27 @@ def _delete(exchange: Exchange, keys_: list[str]) -> None:
             raise
         logger.warning('Could not delete %d stale entries: %s', len(keys_), exc)
         exchange.count('write_errors')
+
+
+def _store_post_for_get(exchange: Exchange, response: Response, request_time: datetime) -> None:
+    """Store a POST answer as the GET of its URL (RFC 9110 §9.3.3), as if it had answered one;
+    a streamed body the caller has not read yet is left alone."""
+    if not getattr(response, '_content_consumed', True):
+        logger.debug('POST %s: not stored for GET: its body is streamed', exchange.log_url)
+        return
+    get_request = _probe(exchange.request, 'GET', exchange.request.url or '')
+    as_get = Response()
+    as_get.__dict__.update(response.__dict__)  # the same body and raw headers, another request
+    as_get.request = get_request
+    as_get_exchange = dataclasses.replace(
+        exchange,
+        request=get_request,
+        options=DEFAULT_OPTIONS,
+        send_kwargs={'verify': exchange.verify},
+        _key=None,
+    )
+    logger.debug('POST %s: Content-Location names the URL; storing it for GET', exchange.log_url)
+    store(as_get_exchange, as_get, request_time)
 
 
 def _probe(request: PreparedRequest, method: str, url: str) -> Any:

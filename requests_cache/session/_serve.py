@@ -18,6 +18,7 @@ from .. import policy
 from ..models import CachedHTTPResponse, CachedResponse, add_cache_attributes
 from ..policy.freshness import current_age
 from ._context import Exchange
+from ._ranges import answer_range
 
 __all__ = ['deliver', 'gateway_timeout', 'not_modified_answer', 'serve_stored']
 
@@ -42,6 +43,9 @@ def deliver(exchange: Exchange, cached: CachedResponse) -> Response:
     ``response.request`` is the request that found the response, redacted as storage keeps it
     (``REDACTED`` in place of credentials, as requests-cache 1.x showed on hits).
     """
+    if exchange.settings.cache_control:
+        # RFC 9110 §14: a range request gets its slice of the stored response.
+        cached = answer_range(cached, exchange.request)
     exchange.attach_request(cached)
     if exchange.settings.cache_control:
         # RFC 9111 §5.1: tell the caller how old the response is, upstream age included.

@@ -51,6 +51,10 @@ def test_heuristic_lifetime_is_a_tenth_of_the_last_modified_age():
     assert heuristic_lifetime(200, headers, NOW) == timedelta(hours=1)
     assert heuristic_lifetime(404, headers, NOW) == timedelta(hours=1)
     assert heuristic_lifetime(201, headers, NOW) is None
+    # RFC 9111 §4.2.2: public makes any status heuristically cacheable.
+    assert heuristic_lifetime(599, {**headers, 'Cache-Control': 'public'}, NOW) == timedelta(
+        hours=1
+    )
     assert heuristic_lifetime(200, {'Date': DATE}, NOW) is None
 
 

@@ -231,3 +231,63 @@ def test_request_freshness_directives_need_cache_control(request_cc: str) -> Non
     stale = _decide(_recent(EARLIER), request_headers={'Cache-Control': request_cc})
     assert isinstance(fresh, Serve)
     assert isinstance(stale, Revalidate)
+
+
+IMMUTABLE = {**ETAG, 'Cache-Control': 'max-age=10000, immutable'}
+AGED = timedelta(seconds=5)
+
+
+@pytest.mark.parametrize(
+    ('stored', 'request_cc', 'kind', 'reason'),
+    [
+        # RFC 8246 §2: a reload (max-age=0) does not revalidate a fresh immutable response
+        # (cache-tests cc-resp-immutable-fresh)...
+        (_recent(LATER, IMMUTABLE, AGED), 'max-age=0', Serve, 'fresh'),
+        # ...but a stale one is revalidated as usual (cc-resp-immutable-stale)...
+        (_recent(EARLIER, IMMUTABLE, AGED), 'max-age=0', Revalidate, 'max-age=0'),
+        # ...a forced reload (no-cache) still revalidates...
+        (_recent(LATER, IMMUTABLE), 'no-cache', Revalidate, 'request has no-cache'),
+        # ...and without immutable, max-age=0 revalidates a fresh response.
+        (_recent(LATER, ETAG, AGED), 'max-age=0', Revalidate, 'max-age=0'),
+    ],
+)
+def test_immutable_stays_fresh_on_reload(
+    stored: StoredFacts, request_cc: str, kind: type, reason: str
+) -> None:
+    """immutable keeps a fresh response in use for its lifetime; a stale one is revalidated."""
+    decision = _decide(stored, CC, request_headers={'Cache-Control': request_cc})
+    assert type(decision) is kind, decision
+    assert reason in decision.reason
+
+
+def _partial(expires: Optional[datetime]) -> StoredFacts:
+    headers = {**ETAG, 'Content-Range': 'bytes 0-4/10'}
+    return StoredFacts(206, headers, NOW - timedelta(days=1), NOW - timedelta(days=1), expires)
+
+
+@pytest.mark.parametrize(
+    ('stored', 'settings', 'options', 'request_headers', 'kind', 'reason'),
+    [
+        (_partial(LATER), CC, {}, {'Range': 'bytes=1-3'}, Serve, 'fresh'),
+        (_partial(EARLIER), CC, {}, {'Range': 'bytes=1-3'}, Revalidate, 'expired'),
+        # RFC 9111 §3.4: partial content answers only the range requests it covers.
+        (_partial(LATER), CC, {}, {}, Fetch, 'partial content does not cover'),
+        (_partial(LATER), CC, {}, {'Range': 'bytes=3-6'}, Fetch, 'does not cover'),
+        (_partial(LATER), CC, {}, {'Range': 'bytes=1-3', 'If-Range': '"v0"'}, Fetch, 'cover'),
+        (_partial(LATER), CC, {'only_if_cached': True}, {}, NotCached, 'does not cover'),
+        # Without cache_control, a 206 the user chose to store is served as it was before.
+        (_partial(LATER), {'allowable_codes': [206]}, {}, {}, Serve, 'fresh'),
+    ],
+)
+def test_stored_partial_content(
+    stored: StoredFacts,
+    settings: dict[str, Any],
+    options: dict[str, Any],
+    request_headers: dict[str, str],
+    kind: type,
+    reason: str,
+) -> None:
+    """A stored 206 is used for the ranges it holds and is a miss for anything else."""
+    decision = _decide(stored, settings, options, request_headers)
+    assert type(decision) is kind, decision
+    assert reason in decision.reason

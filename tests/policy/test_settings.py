@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -207,3 +208,33 @@ def test_split_kwargs() -> None:
     settings, others = split_kwargs({'expire_after': 1, 'old_data_on_error': True, 'timeout': 3})
     assert settings == {'expire_after': 1, 'old_data_on_error': True}
     assert others == {'timeout': 3}
+
+
+@pytest.mark.parametrize(
+    ('build', 'given'),
+    [
+        (lambda: CacheSettings.from_kwargs(), False),
+        (lambda: CacheSettings.from_kwargs(cache_control=True), False),
+        (lambda: CacheSettings.from_kwargs(expire_after=-1), True),
+        (lambda: CacheSettings.from_kwargs(expire_after=None), True),
+        (lambda: CacheSettings.from_kwargs(expire_after=60), True),
+        (lambda: CacheSettings.from_kwargs().replace(expire_after=NEVER_EXPIRE), True),
+        (lambda: CacheSettings.from_kwargs().replace(cache_control=True), False),
+        (lambda: CacheSettings(), False),
+        (lambda: CacheSettings(expire_after=timedelta(seconds=5)), True),
+        (lambda: CacheSettings(expire_after=DO_NOT_CACHE), True),
+    ],
+)
+def test_expire_after_given_is_tracked(build: Any, given: bool) -> None:
+    """Settings know whether expire_after was given, while still reading NEVER_EXPIRE unset."""
+    settings = build()
+    assert settings.expire_after_given is given
+    if not given:
+        assert settings.expire_after is NEVER_EXPIRE
+
+
+def test_expire_after_given_is_not_a_keyword() -> None:
+    """The flag is state, not a setting a user passes."""
+    assert 'expire_after_given' not in CacheSettings.names()
+    with pytest.raises(UnknownSettingError):
+        CacheSettings.from_kwargs(expire_after_given=True)

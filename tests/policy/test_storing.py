@@ -49,7 +49,7 @@ def _store(
         ({'settings': {}, 'method': 'POST'}, 'method POST'),
         ({'settings': {'allowable_methods': ['POST']}, 'method': 'GET'}, 'method GET'),
         ({'settings': {}, 'status': 404}, 'status 404'),
-        ({'settings': CC, 'status': 404}, 'status 404'),
+        ({'settings': {**CC, 'expire_after': 60}, 'status': 404}, 'status 404'),
         ({'settings': {'allowable_codes': [200]}, 'status': 500}, 'status 500'),
         (
             {'settings': CC, 'request_headers': {'Cache-Control': 'no-store'}},

@@ -93,8 +93,8 @@ def test_hop_by_hop_headers_are_not_stored(rfc, origin):
     assert hit.from_cache is True and 'X-Hop' not in hit.headers and hit.headers['X-End'] == '2'
 
 
-def test_partial_content_is_not_stored(rfc, origin):
-    """§3.3: a 206 response is not stored even with explicit freshness."""
+def test_partial_content_without_content_range_is_not_stored(rfc, origin):
+    """§3.3: a 206 response that does not say which bytes it holds is not stored."""
     url = origin.route('/range', status=206, headers={'Cache-Control': 'max-age=60'})
     rfc.get(url, headers={'Range': 'bytes=0-10'})
     assert rfc.get(url, headers={'Range': 'bytes=0-10'}).from_cache is False
