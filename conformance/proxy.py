@@ -14,6 +14,7 @@ import logging
 import threading
 import traceback
 from collections.abc import Iterable
+from http.cookiejar import DefaultCookiePolicy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -72,6 +73,10 @@ class CacheProxy:
         self.origin = origin.rstrip('/')
         self.session = session
         self.session.headers.clear()  # forward the client's headers only
+        # ... and its cookies only: a proxy keeps no cookie jar of its own. (A jar shared by every
+        # test would add one test's Set-Cookie to another's requests, and a request with a cookie
+        # is a different cache entry from one without.)
+        self.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
         self.errors: list[str] = []
         self.closed_by_client = 0
         #: The test ids of requests the origin answered by closing the connection.
