@@ -114,6 +114,9 @@ class CacheSettings:
             stored cookie would be replayed to whoever gets the cached response).
         coalesce_timeout: Seconds a request waits for an identical request already in flight
             (same key, same process) before sending its own; 0 turns coalescing off.
+        coalesce_across_processes: Coalesce identical misses across every process and machine
+            sharing the store too (Redis, SQLite, filesystem), with a lease per key in the store;
+            costs a write or two per miss.
         isolate_credentials: Keep responses to requests with different credentials (or with and
             without credentials) in separate entries; False shares one entry per URL whatever
             the credentials, as requests-cache 1.x did.
@@ -138,6 +141,7 @@ class CacheSettings:
     read_only: bool = False
     store_set_cookie: bool = False
     coalesce_timeout: float = DEFAULT_COALESCE_TIMEOUT
+    coalesce_across_processes: bool = False
     isolate_credentials: bool = True
     expire_after_given: bool = False
 
@@ -397,5 +401,6 @@ _VALIDATORS: dict[str, Callable[[Any, str], Any]] = {
     'read_only': _bool,
     'store_set_cookie': _bool,
     'coalesce_timeout': _seconds,
+    'coalesce_across_processes': _bool,
     'isolate_credentials': _bool,
 }

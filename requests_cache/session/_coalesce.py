@@ -10,6 +10,13 @@ The registry of keys in flight belongs to the cache object, so every session sha
 instance (``install_cache()`` makes one per ``requests.get``) coalesces with the others. Different
 keys never wait for each other.
 
+Across processes and machines (``coalesce_across_processes=True``), the leader of each process
+also takes a lease on the key in the shared store (`requests_cache.backends.leases`); the
+leaders of other processes wait for it as followers do, and look the key up again. A leader
+that stored nothing leaves a short-lived mark, so the others fetch at once instead of one after
+the other; a leader that dies loses its lease after ``coalesce_timeout`` seconds, and exactly
+one waiter takes over. Nobody waits past its own timeout.
+
 A request never waits on itself: a redirect back to the same URL, or a response hook that sends
 the same request, runs inside the fetch it would wait for. The keys a context is leading are
 kept in a context variable, and a request for one of them goes ahead without waiting.
@@ -19,16 +26,28 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Callable, Optional
 
+from requests import Response
+
+from ..backends.leases import LocalLeases
 from ..policy import CacheSettings, RequestOptions
+from ._context import STORED
 
-__all__ = ['InFlight', 'coalesces', 'in_flight_for', 'wait_seconds']
+__all__ = [
+    'InFlight',
+    'coalesce_in_store',
+    'coalesces',
+    'coalesces_in_store',
+    'in_flight_for',
+    'wait_seconds',
+]
 
 logger = logging.getLogger(__name__)
 
@@ -166,3 +185,61 @@ def coalesces(settings: CacheSettings, options: RequestOptions, own_validators: 
         and not (options.force_refresh or options.refresh or own_validators)
         and not settings.read_only
     )
+
+
+#: Seconds the mark of a leader that stored nothing lasts: long enough for its waiters to see it.
+UNSTORED_MARK_TTL = 5.0
+
+
+def coalesces_in_store(settings: CacheSettings, cache: Any) -> bool:
+    """Whether misses are coalesced across processes: asked for, and the store can coordinate
+    processes (the memory backend, MongoDB and DynamoDB keep leases in the process only)."""
+    return settings.coalesce_across_processes and not isinstance(cache.leases, LocalLeases)
+
+
+def coalesce_in_store(
+    cache: Any,
+    key: str,
+    ttl: float,
+    wait: float,
+    served_after_wait: Callable[[], Optional[Response]],
+    fetch: Callable[[], Response],
+) -> Response:
+    """Fetch as the one leader of ``key`` among every process sharing ``cache``'s store, or wait
+    for the leader and be served what it stored (see the module docstring).
+
+    Args:
+        cache: The backend.
+        key: The cache key.
+        ttl: Seconds the leader's lease lasts if it never releases it (it died).
+        wait: The longest this caller waits for another leader, in total.
+        served_after_wait: Looks the key up again; the response to serve, or None.
+        fetch: Goes to the origin (and stores); called by the leader, or by a waiter that
+            gave up waiting or learned that the leader stored nothing.
+    """
+    lease = cache.lease(key, ttl=ttl)
+    deadline = time.monotonic() + wait
+    while not lease.try_acquire():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not lease.wait_for_release(remaining):
+            logger.debug('%s: gave up waiting for another process; fetching', key)
+            return fetch()
+        served = served_after_wait()
+        if served is not None:
+            logger.debug('%s: served what another process stored', key)
+            return served
+        if not cache.lease(_unstored_mark(key), ttl=UNSTORED_MARK_TTL).wait_for_release(0):
+            logger.debug('%s: the other process stored nothing; fetching', key)
+            return fetch()
+        # The leader died (its lease ran out) or left nothing servable: take over, at most one.
+    try:
+        response = fetch()
+        if not getattr(response, STORED, False):
+            cache.lease(_unstored_mark(key), ttl=UNSTORED_MARK_TTL).try_acquire()
+        return response
+    finally:
+        lease.release()
+
+
+def _unstored_mark(key: str) -> str:
+    return f'{key}:unstored'

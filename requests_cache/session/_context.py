@@ -28,6 +28,7 @@ from ..stats import CacheStats
 __all__ = [
     'ALL_SESSIONS',
     'DEFAULT_OPTIONS',
+    'STORED',
     'Exchange',
     'LogUrl',
     'disabled_for',
@@ -43,6 +44,9 @@ request_options: ContextVar[Optional[RequestOptions]] = ContextVar(
     'requests_cache_request_options', default=None
 )
 DEFAULT_OPTIONS = RequestOptions()
+
+#: Set (True) on a response once it has been stored, or its body is being teed into the cache.
+STORED = '_requests_cache_stored'
 
 #: Sessions with caching turned off in the current thread or task (`ALL_SESSIONS` for all).
 _disabled: ContextVar[frozenset[object]] = ContextVar(

@@ -40,7 +40,13 @@ from ..policy.settings import (
     unknown_keyword_message,
 )
 from ..stats import CacheStats
-from ._coalesce import coalesces, in_flight_for, wait_seconds
+from ._coalesce import (
+    coalesce_in_store,
+    coalesces,
+    coalesces_in_store,
+    in_flight_for,
+    wait_seconds,
+)
 from ._context import DEFAULT_OPTIONS, Exchange, disabled_for, is_disabled, request_options
 from ._fast_path import fast_hit, remember
 from ._lookup import Lookup, look_up
@@ -322,13 +328,31 @@ class CacheMixin:
         cache = exchange.cache
         with in_flight_for(cache).lead_or_wait(lookup.key, wait, since=lookup.sequence) as leads:
             if not leads:
-                after = look_up(exchange)
-                decision = after.decision
-                if isinstance(decision, Serve) and not decision.stale and after.cached:
-                    logger.debug('%s: served what an identical request in flight stored', after.key)
-                    return serve_stored(exchange, after.cached, decision)
-                logger.debug('%s: nothing servable after the wait; sending our own', after.key)
+                served = self._served_after_wait(exchange)
+                if served is not None:
+                    logger.debug('%s: served what an identical request stored', lookup.key)
+                    return served
+                logger.debug('%s: nothing servable after the wait; sending our own', lookup.key)
+            elif coalesces_in_store(settings, cache):
+                return coalesce_in_store(
+                    cache,
+                    lookup.key,
+                    settings.coalesce_timeout,
+                    wait,
+                    lambda: self._served_after_wait(exchange),
+                    lambda: self._origin_exchange(exchange, lookup, own_validators),
+                )
             return self._origin_exchange(exchange, lookup, own_validators)
+
+    @staticmethod
+    def _served_after_wait(exchange: Exchange) -> Optional[Response]:
+        """What an identical request stored while this one waited, if it may be served as it
+        is (fresh); None to go to the origin."""
+        after = look_up(exchange)
+        decision = after.decision
+        if isinstance(decision, Serve) and not decision.stale and after.cached is not None:
+            return serve_stored(exchange, after.cached, decision)
+        return None
 
     @staticmethod
     def _origin_exchange(exchange: Exchange, lookup: Lookup, own_validators: bool) -> Response:

@@ -23,7 +23,7 @@ from ..models import CachedResponse, add_cache_attributes
 from ..policy import RequestFacts
 from ..policy.storing import keeps_post_for_get
 from ..policy.validation import HeadUpdate, head_may_update_get, head_update
-from ._context import DEFAULT_OPTIONS, Exchange
+from ._context import DEFAULT_OPTIONS, STORED, Exchange
 from ._lookup import stored_facts
 from ._serve import deliver
 from ._store import save_redirect_chain, save_variants, store
@@ -79,8 +79,10 @@ def revalidate(exchange: Exchange, cached: CachedResponse, decision: policy.Reva
         store(exchange, response, request_time)
         return response
     freshened = freshen(exchange, cached, response, exchange.facts, request_time)
-    if not exchange.settings.read_only:
-        save_variants(exchange.cache, freshened, exchange.key, exchange.request, exchange.settings)
+    if not exchange.settings.read_only and save_variants(
+        exchange.cache, freshened, exchange.key, exchange.request, exchange.settings
+    ):
+        setattr(freshened, STORED, True)
     return deliver(exchange, freshened)
 
 

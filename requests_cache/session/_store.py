@@ -25,15 +25,12 @@ from ..models.snapshot import snapshot_response
 from ..policy import CacheSettings
 from ..policy.vary import parse_vary, variant_key
 from ..serializers.chunks import ChunkedBlob, attach_body
-from ._context import Exchange
+from ._context import STORED, Exchange
 from ._streaming import TeeRaw
 
 __all__ = ['save_redirect_chain', 'save_variants', 'store']
 
 logger = logging.getLogger(__name__)
-
-#: Set on a live response once it has been stored (or its body is being teed into the cache).
-_STORED = '_requests_cache_stored'
 
 
 def store(exchange: Exchange, response: Response, request_time: datetime) -> None:
@@ -60,7 +57,7 @@ def store(exchange: Exchange, response: Response, request_time: datetime) -> Non
     add_cache_attributes(response, cache_key=exchange.key, created_at=now, expires=expires)
     if not isinstance(decision, policy.Store):
         return
-    setattr(response, _STORED, True)
+    setattr(response, STORED, True)
     if exchange.send_kwargs.get('stream') and not getattr(response, '_content_consumed', True):
         # Return at once; the body is stored only if the caller reads all of it, and is
         # spooled (not held) meanwhile, up to the most the cache would store.
@@ -152,7 +149,7 @@ def save_redirect_chain(exchange: Exchange, final: Response) -> None:
     cache, settings = exchange.cache, exchange.settings
     final_key = getattr(final, 'cache_key', '')
     from_cache = getattr(final, 'from_cache', False)
-    if not final_key or settings.read_only or not (from_cache or getattr(final, _STORED, False)):
+    if not final_key or settings.read_only or not (from_cache or getattr(final, STORED, False)):
         return  # the final response was not stored: nothing to point at
     if from_cache or getattr(final, '_content_consumed', False):
         created_at = final.created_at  # type: ignore[attr-defined]
