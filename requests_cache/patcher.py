@@ -7,6 +7,7 @@ you can: patching is process-wide, so every thread and library that uses ``reque
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -122,3 +123,6 @@ def disabled() -> Iterator[None]:
 def _patch(session_class: type[requests.Session]) -> None:
     requests.Session = session_class  # type: ignore[misc]
     requests.sessions.Session = session_class  # type: ignore[misc]
+
+
+logger = logging.getLogger(__name__)

@@ -569,3 +569,10 @@ class CachedSession(CacheMixin, requests.Session):  # type: ignore[misc]  # requ
         UnknownSettingError: A keyword argument nothing accepts (a `TypeError`).
         ConfigurationError: A setting with a value that is not allowed (a `ValueError`).
     """
+
+
+# requests-cache 1.x names of this module, kept for code written for it (see docs/migration.md).
+#: ``requests.Session`` itself (1.x name).
+OriginalSession = requests.Session
+#: The 504 a session answers when ``only_if_cached`` finds nothing usable (1.x name).
+get_504_response = gateway_timeout

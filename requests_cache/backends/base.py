@@ -9,24 +9,25 @@ turn a corrupt or foreign entry into a logged miss instead of an exception.
 from __future__ import annotations
 
 import logging
+import pickle
 import warnings
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, Callable, ClassVar, Optional, TypeVar, Union
 
-from requests import Response
+from requests import Request, Response
 
 from ..errors import StorageError, UnknownSettingError
-from ..keys import create_key
 from ..models import CachedResponse, utcnow
 from ..policy.expiration import expiry_time, parse_expire_after
 from ..policy.settings import CacheSettings, unknown_keyword_message
 from ..serializers import DecodeError, SerializerPipeline, init_serializer
 from ..serializers.chunks import ChunkedBlob
 from ..stats import CacheStats, StatsSummary
+from ._cache_1x import accepting_1x_arguments, key_for, sorted_responses, write_failure_message
 from .eviction import DEFAULT_MAX_RESPONSE_SIZE, blob_size, check_max_response_size
 from .resilience import NEVER_OPENS, CircuitBreaker
-from .selection import AgeInput, expired_keys, iter_entries, keys_for, older_than_cutoff
+from .selection import AgeInput, expired_keys, iter_entries, older_than_cutoff
 from .stats_store import DEFAULT_STATS_INTERVAL, StatsRecorder
 from .storage import BaseStorage, DictStorage
 
@@ -47,6 +48,13 @@ class BaseCache:
 
     #: Backend keyword arguments this class accepts, beyond ``cache_name`` and ``serializer``.
     backend_kwargs: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Every backend takes requests-cache 1.x arguments too (see _arguments_1x): translated
+        # here, once, rather than in each backend's constructor.
+        super().__init_subclass__(**kwargs)
+        if '__init__' in cls.__dict__:
+            setattr(cls, '__init__', accepting_1x_arguments(cls.__dict__['__init__']))  # noqa: B010
 
     def __init__(
         self,
@@ -82,6 +90,13 @@ class BaseCache:
         )
         #: A response whose serialized blob is larger than this many bytes is not stored.
         self.max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
+        self.responses.serializer = self.serializer
+        #: The settings keys are built with (`create_key`, `contains`, `delete`,
+        #: `recreate_keys`): those of the session using this cache, once it binds them.
+        self.key_settings: Callable[[], CacheSettings] = CacheSettings
+        #: Brings over a requests-cache 1.x cache found in the same place, before the first read
+        #: (set for network backends, whose import must not run while the cache is made).
+        self.pending_1x_import: Optional[Callable[[], None]] = None
 
     @classmethod
     def accepted_kwargs(cls) -> set[str]:
@@ -113,6 +128,10 @@ class BaseCache:
         Raises:
             StorageError: The storage failed, and this backend does not fail open.
         """
+        pending = self.pending_1x_import
+        if pending is not None:
+            self.pending_1x_import = None
+            self._guarded(pending, None, 'read_errors')
         return self._guarded(lambda: self._read_response(key, default), default, 'read_errors')
 
     def _read_response(
@@ -142,7 +161,8 @@ class BaseCache:
     ) -> bool:
         """Store a response under ``cache_key`` (default: its own ``cache_key``).
 
-        A live `requests.Response` is copied first, with default ``ignored_parameters`` redacted.
+        A live `requests.Response` is copied first, with the ``ignored_parameters`` of
+        `key_settings` redacted. Edits to a `CachedResponse`'s ``headers`` are stored.
 
         Returns:
             True if it was stored; False if it was over ``max_response_size`` or the storage
@@ -152,8 +172,11 @@ class BaseCache:
             StorageError: The storage failed, and this backend does not fail open.
         """
         if not isinstance(response, CachedResponse):  # a live response, as 1.x accepted
-            key = cache_key or create_key(response.request)
-            response = CachedResponse.from_response(response, cache_key=key)
+            key = cache_key or self.create_key(response.request)
+            ignored = self.key_settings().ignored_parameters
+            response = CachedResponse.from_response(
+                response, cache_key=key, ignored_parameters=ignored
+            )
         key = cache_key or response.cache_key
         if expires is not None:
             response.expires = expires
@@ -203,6 +226,7 @@ class BaseCache:
         """
         self.max_response_size = check_max_response_size(max_response_size)
         self.responses.on_evict = self._evicted
+        self.responses.serializer = self.serializer  # values() and items() decode with it
 
     def _evicted(self, keys: list[str]) -> None:
         """Count evicted responses, then drop their redirect aliases."""
@@ -231,6 +255,10 @@ class BaseCache:
         try:
             result = operation()
         except StorageError as exc:
+            if error_stat == 'write_errors' and not self.stats.write_errors:
+                # The first failed write of this cache is never only a rate-limited warning: a
+                # store whose every write fails must not pass for a cache (issue #13).
+                logger.error(write_failure_message(self, exc))
             self.breaker.record_failure(exc)
             self.stats.add(error_stat)
             return fallback
@@ -245,18 +273,35 @@ class BaseCache:
 
     # --- management ------------------------------------------------------------------------
     def contains(
-        self, key: Optional[str] = None, request: Any = None, url: Optional[str] = None
+        self,
+        key: Optional[str] = None,
+        request: Any = None,
+        url: Optional[str] = None,
+        verify: bool = True,
     ) -> bool:
         """True if a response (or a redirect to one) is stored for a key, request or GET URL.
 
-        Keys for ``request`` and ``url`` are those of a session with default key settings.
+        Keys for ``request`` (prepared or not) and ``url`` are built with `key_settings`.
         """
         if key is None:
-            candidates = keys_for([url] if url else [], [request] if request is not None else [])
-            if not candidates:
+            if url is not None:
+                request = Request('GET', url)
+            if request is None:
                 raise ValueError('contains() needs one of key, request or url')
-            key = candidates[0]
+            key = self.create_key(request, verify=verify)
         return key in self.responses or key in self.redirects
+
+    def create_key(self, request: Any, match_headers: Any = None, **kwargs: Any) -> str:
+        """The key for ``request`` (a `requests.Request` or a prepared one) under
+        `key_settings`; ``match_headers`` and other key arguments override them (1.x name)."""
+        if match_headers is not None:
+            kwargs['match_headers'] = match_headers
+        return key_for(request, self.key_settings(), **kwargs)
+
+    def bind_key_settings(self, source: Callable[[], CacheSettings]) -> None:
+        """Build keys with the settings ``source`` returns (a session's current settings), so
+        ``cache.create_key`` and ``recreate_keys`` agree with the session's own keys."""
+        self.key_settings = source
 
     def delete(
         self,
@@ -266,6 +311,7 @@ class BaseCache:
         older_than: AgeInput = None,
         urls: Iterable[str] = (),
         requests: Iterable[Any] = (),
+        verify: bool = True,
     ) -> None:
         """Delete responses, and the redirect aliases that point at them.
 
@@ -275,10 +321,12 @@ class BaseCache:
             invalid: Also delete entries that cannot be decoded.
             older_than: Also delete responses created longer ago than this (seconds or timedelta).
             urls: Also delete the responses for these GET URLs.
-            requests: Also delete the responses for these prepared requests.
+            requests: Also delete the responses for these requests (prepared or not).
+            verify: The ``verify`` the ``urls`` and ``requests`` were sent with.
         """
         now = self.now()
-        doomed = set(keys) | set(keys_for(urls, requests))
+        targets = [*(Request('GET', url) for url in urls), *requests]
+        doomed = set(keys) | {self.create_key(r, verify=verify) for r in targets}
         if expired and not self._delete_expired(now):
             doomed.update(expired_keys(self, now))
         cutoff = older_than_cutoff(older_than, now)
@@ -335,11 +383,12 @@ class BaseCache:
                 self.save_response(response, key)
 
     def recreate_keys(self) -> None:
-        """Store every response again under the key a default session computes for it now."""
+        """Store every response again under the key `key_settings` give it now (after a
+        change of ``ignored_parameters``, ``match_headers`` or ``key_fn``)."""
         for key, response in iter_entries(self):
             if response is None:
                 continue
-            new_key = create_key(response.request)
+            new_key = self.create_key(response.request)
             if new_key != key:
                 self.save_response(response, new_key)
                 self.responses.pop(key, None)
@@ -395,9 +444,34 @@ class BaseCache:
         self.stats_recorder.reset()
         self.stats.reset()
 
-    def urls(self) -> list[str]:
-        """The sorted, unique URLs of all readable stored responses."""
+    def urls(self, **kwargs: Any) -> list[str]:
+        """The sorted, unique URLs of the readable stored responses; keyword arguments select
+        them as `filter` does."""
+        if kwargs:
+            return sorted({r.url for r in self.filter(**kwargs)})
         return sorted({r.url for _, r in iter_entries(self) if r is not None})
+
+    def count(self, expired: bool = True) -> int:
+        """How many responses are stored; with ``expired=False``, how many are unexpired."""
+        if expired:
+            return len(self.responses)
+        return sum(1 for _ in self.filter(expired=False))
+
+    def sorted(
+        self,
+        key: str = 'expires',
+        reversed: bool = False,
+        limit: Optional[int] = None,
+        expired: bool = True,
+    ) -> Iterator[CachedResponse]:
+        """Stored responses in order of ``'expires'`` (never-expiring first, as in 1.x),
+        ``'size'`` or ``'key'``; at most ``limit`` of them; with ``expired=False`` only unexpired
+        ones.
+
+        Raises:
+            ValueError: ``key`` is not one of those.
+        """
+        return sorted_responses(self, key, reversed, limit, expired)
 
     # --- requests-cache 0.6 names ------------------------------------------------------------
     def remove_expired_responses(self, expire_after: Any = None) -> None:
@@ -441,9 +515,21 @@ class BaseCache:
         return f'<{name}(name={self.cache_name!r}, serializer={self.serializer.name!r})>'
 
 
+# BaseCache itself (1.x's in-memory cache) takes 1.x arguments too; subclasses get it from
+# __init_subclass__.
+BaseCache.__init__ = accepting_1x_arguments(BaseCache.__init__)  # type: ignore[method-assign]
+
+
 def _deprecated(old: str, new: str) -> None:
     warnings.warn(f'{old} is deprecated; use {new} instead', DeprecationWarning, stacklevel=3)
 
 
 def _as_str(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+# requests-cache 1.x names of this module, kept for code written for it.
+#: Errors 1.x treated as "this entry cannot be decoded" (ours are all `DecodeError`).
+DESERIALIZE_ERRORS = (AttributeError, ImportError, pickle.PickleError, TypeError, ValueError)
+KT = TypeVar('KT')
+VT = TypeVar('VT')

@@ -93,8 +93,11 @@ class FileStorage(BaseStorage):
         limits: Optional[SizeLimits] = None,
         clock: Clock = time.time,
         fsync: bool = False,
+        suffix: str = '',
     ) -> None:
         self.directory = Path(directory)
+        #: Added to every file name (``'.json'``...), so a file's format shows in listings.
+        self.suffix = suffix
         self.limits = limits or SizeLimits()
         self.clock = clock
         self.fsync = _check_fsync(fsync)
@@ -113,7 +116,7 @@ class FileStorage(BaseStorage):
     def path_for(self, key: str) -> Path:
         """The file that holds (or would hold) ``key``."""
         digest = _digest(key)
-        return self.directory / digest[:2] / digest
+        return self.directory / digest[:2] / (digest + self.suffix)
 
     def paths(self) -> list[Path]:
         """Every entry file, excluding temp files of writes in progress."""
@@ -406,7 +409,17 @@ def _read_key(path: Path) -> Optional[str]:
         key = encoded.decode('utf-8', 'surrogatepass')
     except (OSError, ValueError, struct.error):  # deleted meanwhile, or not one of ours
         return None
-    return key if _digest(key) == path.name else None
+    return key if _digest(key) == path.name.partition('.')[0] else None
+
+
+def file_suffix(serializer_name: str, extension: Optional[str] = None) -> str:
+    """The suffix of response files: ``extension``, else one named after the format, as
+    requests-cache 1.x chose it (``.json`` for every JSON format, ``.pkl`` for pickle)."""
+    name = extension if extension is not None else serializer_name.partition('+')[0]
+    if extension is None and 'json' in name:
+        name = 'json'
+    name = name.replace('pickle', 'pkl').lstrip('.')
+    return f'.{name}' if name and name.replace('_', '').isalnum() else ''
 
 
 def _check_fsync(fsync: object) -> bool:
@@ -463,6 +476,8 @@ class FileCache(BaseCache):
         max_response_size: Do not store a response whose blob is larger than this many bytes.
         fsync: Make each write durable against a power loss, at the cost of two fsyncs per
             write (see `FileStorage`). The default survives a crash of the application.
+        extension: The response files' extension; by default the serializer's, as in
+            requests-cache 1.x (``.json`` for JSON formats, ``.yaml``, ``.pkl`` for pickle...).
 
     Raises:
         ConfigurationError: A limit is not None or a non-negative int, or ``fsync`` is not a bool.
@@ -476,6 +491,7 @@ class FileCache(BaseCache):
         'max_size',
         'max_response_size',
         'fsync',
+        'extension',
     )
 
     def __init__(
@@ -488,6 +504,7 @@ class FileCache(BaseCache):
         max_size: Optional[int] = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         fsync: bool = False,
+        extension: Optional[str] = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(str(cache_name), serializer, **kwargs)
@@ -496,7 +513,10 @@ class FileCache(BaseCache):
         self.cache_dir = cache_path(cache_name, use_temp, use_cache_dir)
         # Created here, not as a parent of the storages, so it gets mode 0700 too.
         _make_dirs(self.cache_dir, fsync)
-        self.responses: FileStorage = FileStorage(self.cache_dir / 'responses', limits, fsync=fsync)
+        suffix = file_suffix(self.serializer.name, extension)
+        self.responses: FileStorage = FileStorage(
+            self.cache_dir / 'responses', limits, fsync=fsync, suffix=suffix
+        )
         self.redirects: FileStorage = FileStorage(self.cache_dir / 'redirects', fsync=fsync)
         self.meta: FileStorage = FileStorage(self.cache_dir / 'meta', fsync=fsync)
         self._configure_limits(max_response_size)
@@ -507,3 +527,9 @@ class FileCache(BaseCache):
 
     def __repr__(self) -> str:
         return f'<FileCache {self.cache_dir} serializer={self.serializer.name!r}>'
+
+
+# requests-cache 1.x storage classes, importable from here as in 1.x (defined in _dicts_1x).
+from ._dicts_1x import FileDict as FileDict  # noqa: E402
+from ._dicts_1x import LRUDict as LRUDict  # noqa: E402
+from ._dicts_1x import LRUFileDict as LRUFileDict  # noqa: E402

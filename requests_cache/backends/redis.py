@@ -39,7 +39,8 @@ __all__ = ['RedisCache', 'RedisStorage']
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TTL_OFFSET = timedelta(hours=1)
+#: Seconds a stale entry is kept for revalidation (an int, as in requests-cache 1.x).
+DEFAULT_TTL_OFFSET = 3600
 _BULK_CHUNK = 500
 _GLOB_SPECIAL = '\\*?[]'
 
@@ -279,3 +280,8 @@ class RedisCache(BaseCache):
         if self._owns_connection:
             with translate_errors('redis', RedisError):
                 self.connection.close()
+
+
+# requests-cache 1.x storage classes, importable from here as in 1.x (defined in _dicts_1x).
+from ._dicts_1x import RedisDict as RedisDict  # noqa: E402
+from ._dicts_1x import RedisHashDict as RedisHashDict  # noqa: E402

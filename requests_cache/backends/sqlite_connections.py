@@ -96,9 +96,14 @@ class SQLiteConnections:
         # Bumped when this process replaces the file: every thread then reopens.
         self._generation = 0
         self._recovery_lock = threading.Lock()
-        if path:
+        #: The file exists but this process cannot write it or its directory: it is opened
+        #: read-only, and every write fails with a `StorageError` (1.x read such caches too).
+        self.read_only = path is not None and path.exists() and not _writable(path)
+        if path and not self.read_only:
             make_private_dirs(path.parent)
             create_private_file(path)
+        elif path:
+            logger.warning('SQLite cache %s is not writable here; opened it read-only', path)
         else:
             self._keepalive = self._connect()
 
@@ -141,6 +146,8 @@ class SQLiteConnections:
                 connection = sqlite3.connect(
                     self._memory_uri, uri=True, isolation_level=None, check_same_thread=False
                 )
+            elif self.read_only:
+                connection = _connect_read_only(self.path, self.connect_kwargs)  # type: ignore[arg-type]
             else:
                 connection = sqlite3.connect(
                     str(self.path),
@@ -166,7 +173,7 @@ class SQLiteConnections:
 
     def _ensure_file(self) -> bool:
         """Create the file (mode 0600) if it was deleted behind our back; True if created."""
-        if self.path is None or not create_private_file(self.path):
+        if self.path is None or self.read_only or not create_private_file(self.path):
             return False
         logger.warning('SQLite cache file %s was missing; created an empty one', self.path)
         return True
@@ -202,6 +209,10 @@ class SQLiteConnections:
         """
         self._schema.append(step)
         if present is not None and self._schema_present(present):
+            return
+        if self.read_only:
+            # A file of another release (requests-cache 1.x) that cannot be upgraded here.
+            logger.debug('SQLite cache %s lacks a current table and is read-only', self.path)
             return
         for attempt in (1, 2):
             try:
@@ -243,6 +254,11 @@ class SQLiteConnections:
 
     def _begin(self) -> sqlite3.Connection:
         """This thread's connection inside ``BEGIN IMMEDIATE``, retried until ``write_timeout``."""
+        if self.read_only:
+            raise StorageError(
+                f'sqlite storage error: {self.path} is read-only here (the file or its directory '
+                'is not writable)'
+            )
         deadline = time.monotonic() + self.write_timeout
         delay = 0.001
         recovered = False
@@ -344,6 +360,31 @@ class SQLiteConnections:
             with contextlib.suppress(sqlite3.ProgrammingError):  # closed in its own thread
                 connection.close()
         self._local = threading.local()
+
+
+def _writable(path: Path) -> bool:
+    """True if this process can write ``path`` and create files beside it (journals, WAL)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _connect_read_only(path: Path, connect_kwargs: dict[str, Any]) -> sqlite3.Connection:
+    """A read-only connection to ``path``. A WAL file needs its ``-shm`` beside it, which a
+    read-only directory cannot hold; then the file is opened as immutable (nothing here can
+    change it)."""
+    uri = path.resolve().as_uri()
+    for mode in ('mode=ro', 'immutable=1'):
+        connection = sqlite3.connect(
+            f'{uri}?{mode}', uri=True, isolation_level=None, check_same_thread=False,
+            **connect_kwargs,
+        )  # fmt: skip
+        try:
+            connection.execute('SELECT COUNT(*) FROM sqlite_master').fetchone()
+            return connection  # type: ignore[no-any-return]  # connect(**Any) is untyped
+        except sqlite3.OperationalError:
+            connection.close()
+            if mode == 'immutable=1':
+                raise
+    raise AssertionError('unreachable')
 
 
 def _is_busy(exc: Optional[BaseException]) -> bool:

@@ -6,9 +6,10 @@ if it holds a connection); `requests_cache.backends.base.BaseCache` puts the HTT
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import ItemsView, Iterable, Iterator, MutableMapping, ValuesView
 from datetime import datetime
 from typing import Any, Callable, Optional
 
@@ -28,6 +29,9 @@ class BaseStorage(MutableMapping[str, Any], ABC):
 
     #: Called with the keys a bounded storage evicted, after the eviction is stored.
     on_evict: Optional[Callable[[list[str]], None]] = None
+    #: Set by `BaseCache` on its ``responses``: `values` and `items` decode blobs with it into
+    #: responses (as requests-cache 1.x code expects); ``storage[key]`` stays the stored blob.
+    serializer: Any = None
 
     @abstractmethod
     def __getitem__(self, key: str) -> Any: ...
@@ -79,6 +83,47 @@ class BaseStorage(MutableMapping[str, Any], ABC):
     def close(self) -> None:
         """Release connections or file handles; the default has none."""
 
+    # --- requests-cache 1.x views: decoded values ----------------------------------------------
+    def values(self) -> ValuesView[Any]:
+        """The stored values; with a ``serializer``, decoded into responses, one at a time.
+
+        An entry that cannot be decoded is skipped (and logged), as it would be a miss.
+        """
+        return super().values() if self.serializer is None else _DecodedValues(self)
+
+    def items(self) -> ItemsView[str, Any]:
+        """``(key, value)`` pairs; with a ``serializer``, values decoded as in `values`."""
+        return super().items() if self.serializer is None else _DecodedItems(self)
+
+    def decoded(self) -> Iterator[tuple[str, Any]]:
+        """Each key with its response decoded by ``serializer``; undecodable entries skipped."""
+        for key in list(self):
+            blob = self.get(key)
+            if blob is None:  # deleted meanwhile
+                continue
+            try:
+                yield key, self.serializer.loads(blob, key)
+            except ValueError as exc:  # DecodeError: corrupt, foreign or of another format
+                logger.info('Skipping undecodable entry %s: %s', key, exc)
+
+    def count(self, expired: bool = True) -> int:
+        """How many entries there are (1.x name); ``expired=False`` counts only entries whose
+        expiry time, where the storage keeps one, has not passed."""
+        if expired:
+            return len(self)
+        expired_keys = getattr(self, 'expired_keys', None)
+        if expired_keys is None:
+            return len(self)
+        from datetime import timezone
+
+        return len(self) - len(expired_keys(datetime.now(timezone.utc)))
+
+    @contextlib.contextmanager
+    def bulk_commit(self) -> Iterator[None]:
+        """Group many writes (1.x name). Every write is already its own short transaction, so
+        the writes inside simply happen; nothing is held back."""
+        yield
+
     def __repr__(self) -> str:
         return f'<{type(self).__name__}>'
 
@@ -108,3 +153,21 @@ class DictStorage(BaseStorage):
     def clear(self) -> None:
         """Delete everything in this store."""
         self._data.clear()
+
+
+class _DecodedValues(ValuesView[Any]):
+    """`BaseStorage.values` with a serializer: responses decoded one at a time."""
+
+    _mapping: BaseStorage
+
+    def __iter__(self) -> Iterator[Any]:
+        return (response for _, response in self._mapping.decoded())
+
+
+class _DecodedItems(ItemsView[str, Any]):
+    """`BaseStorage.items` with a serializer: ``(key, response)`` pairs."""
+
+    _mapping: BaseStorage
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        return self._mapping.decoded()

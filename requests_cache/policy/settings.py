@@ -294,3 +294,20 @@ _VALIDATORS: dict[str, Callable[[Any, str], Any]] = {
     'store_set_cookie': _bool,
     'coalesce_timeout': _seconds,
 }
+
+
+# --- requests-cache 1.x names, kept for code written for it ---------------------------------------
+#: Every method requests-cache 1.x could cache (1.x name), for ``allowable_methods=ALL_METHODS``.
+ALL_METHODS = ('GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE')
+#: The default cache name (1.x name).
+DEFAULT_CACHE_NAME = 'http_cache'
+#: The default ``allowable_methods`` (1.x name).
+DEFAULT_METHODS = DEFAULT_ALLOWABLE_METHODS
+#: The default ``allowable_codes`` (1.x name).
+DEFAULT_STATUS_CODES = DEFAULT_ALLOWABLE_CODES
+#: Credential query and body parameters in the default ``ignored_parameters`` (1.x name).
+AUTH_PARAMS = ('access_token', 'api_key', 'apikey')
+#: Credential headers in the default ``ignored_parameters`` (1.x name); unlike 1.x, with ``Cookie``.
+AUTH_HEADERS = tuple(name for name in DEFAULT_IGNORED_PARAMETERS if name not in AUTH_PARAMS)
+#: The default ``ignored_parameters`` (1.x name): ``AUTH_HEADERS + AUTH_PARAMS``.
+DEFAULT_IGNORED_PARAMS = AUTH_HEADERS + AUTH_PARAMS
