@@ -3,13 +3,16 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The share of requests-cache 1.3.3's tests (those not excluded) that must pass; see tests/compat.
+# A floor under today's figure, to catch regressions; 0.95 once issue 13's session work lands.
+COMPAT_MIN_PASS_RATE ?= 0.89
 
-.PHONY: demo test lint typecheck unit docs clean
+.PHONY: demo test lint typecheck unit docs compat clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[all,test,docs]'
+	$(BIN)/pip install --quiet -e '.[all,test,docs,compat]'
 	touch $(STAMP)
 
 demo: $(STAMP)  ## Run the quickstart example against its own local server.
@@ -28,7 +31,10 @@ unit: $(STAMP)  ## The whole pytest suite (starts its own Redis and DynamoDB ser
 docs: $(STAMP)  ## Build the docs site; any warning is an error.
 	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
-test: lint typecheck docs unit  ## Everything CI runs.
+compat: $(STAMP)  ## requests-cache 1.3.3's own test suite against this package (see tests/compat).
+	$(BIN)/python tests/compat/run_rc133.py --min-pass-rate $(COMPAT_MIN_PASS_RATE)
+
+test: lint typecheck docs unit compat  ## Everything CI runs.
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any, Optional, Union
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from requests import PreparedRequest, Request, Response
+from requests import PreparedRequest, Request, Response, Session
 from requests.structures import CaseInsensitiveDict
 from url_normalize import url_normalize
 
@@ -54,9 +54,11 @@ def normalize_request(
             by ``REDACTED``.
         content_root_key: For a JSON object body, apply ``ignored_parameters`` inside this member.
     """
-    prepared: PreparedRequest = (
-        request.prepare() if isinstance(request, Request) else request.copy()
-    )
+    if isinstance(request, Request):
+        with Session() as session:  # as a session prepares it: default headers, None dropped
+            prepared: PreparedRequest = session.prepare_request(request)
+    else:
+        prepared = request.copy()
     prepared.method = (prepared.method or '').upper()
     prepared.url = normalize_url(prepared.url or '', ignored_parameters)
     prepared.headers = normalize_headers(prepared.headers, ignored_parameters)

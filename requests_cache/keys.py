@@ -29,7 +29,7 @@ from functools import lru_cache
 from typing import Any, Optional, Union
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
-from requests import Request
+from requests import Request, Session
 from url_normalize import url_normalize
 
 from .policy.settings import DEFAULT_IGNORED_PARAMETERS
@@ -114,7 +114,8 @@ def create_key(
         request_kwargs: Other `requests.request` arguments (1.x); only ``verify`` matters.
     """
     if isinstance(request, Request):
-        request = request.prepare()
+        with Session() as session:  # as a session prepares it: default headers, None dropped
+            request = session.prepare_request(request)
     ignored = ignored_parameters or ()
     body = request.body
     if content_root_key:

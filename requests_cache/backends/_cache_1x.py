@@ -52,7 +52,7 @@ def key_for(request: Any, settings: CacheSettings, verify: Any = True, **kwargs:
     """The key a session with ``settings`` uses for ``request`` (prepared or not), with its
     ``key_fn`` if it has one."""
     if isinstance(request, requests.Request):
-        request = request.prepare()
+        request = prepare(request)
     key_kwargs = {
         'ignored_parameters': settings.ignored_parameters,
         'match_headers': settings.match_headers,
@@ -124,3 +124,23 @@ def write_failure_message(cache: Any, exc: BaseException) -> str:
         f'cached until this is fixed: {fix}. Failed writes are counted in '
         'cache.stats.write_errors; pass strict=True to raise instead'
     )
+
+
+def prepare(request: requests.Request) -> requests.PreparedRequest:
+    """``request`` prepared as a session prepares it (its default headers added, headers set to
+    None dropped), as requests-cache 1.x did for keys."""
+    with requests.Session() as session:
+        return session.prepare_request(request)
+
+
+def vacuum_storage(cache: Any) -> None:
+    """Give the space of deleted entries back to the filesystem, where the backend can (SQLite)."""
+    connections = getattr(cache, 'connections', None)
+    if connections is None or getattr(connections, 'path', None) is None:
+        return
+    import sqlite3
+
+    from ..errors import translate_errors
+
+    with translate_errors('sqlite', sqlite3.Error):
+        connections.get().execute('VACUUM')  # outside any transaction, as VACUUM requires

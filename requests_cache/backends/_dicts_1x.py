@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import pickle
-import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -49,6 +48,8 @@ logger = logging.getLogger(__name__)
 MEMORY_URI = 'file::memory:?cache=shared'
 # A pickled value that is not a response: only written, and read, with an unsafe serializer.
 _PICKLED = b'rc/pyobj-pickle/1\n'
+# Text, stored as UTF-8 bytes: Redis and the other network stores hand bytes back.
+_TEXT = b'rc/text/1\n'
 
 
 class LegacyDict(BaseStorage):
@@ -124,31 +125,41 @@ class LegacyDict(BaseStorage):
         limit: Optional[int] = None,
         expired: bool = True,
     ) -> Iterator[Any]:
-        """Stored responses in order of ``'expires'`` (never-expiring first, as in 1.x),
-        ``'size'`` or ``'key'`` (1.x method); other values are left out.
+        """Values in order of ``'expires'`` (responses' expiry, never-expiring and other values
+        first, as in 1.x), ``'size'`` (bytes stored) or ``'key'``; at most ``limit``; with
+        ``expired=False`` expired responses are left out (1.x method).
 
         Raises:
             ValueError: ``key`` is not one of those.
         """
-        from ._cache_1x import sort_key
-
-        order = sort_key(key)
-        responses = [v for v in self.values() if isinstance(v, CachedResponse)]
-        if not expired:
-            responses = [r for r in responses if not r.is_expired]
-        responses.sort(key=order, reverse=reversed)
-        yield from responses[:limit] if limit else responses
+        if key not in ('expires', 'size', 'key'):
+            raise ValueError(f'sort key {key!r} is not valid; allowed: expires, key, size')
+        rows = []
+        for name in list(self):
+            stored = self.storage.get(name)
+            if stored is None:
+                continue
+            value = self._decode(name, stored)
+            if not expired and isinstance(value, CachedResponse) and value.is_expired:
+                continue
+            rows.append((_sort_value(key, name, stored, value), value))
+        rows.sort(key=lambda row: row[0], reverse=reversed)
+        yield from (value for _, value in (rows[:limit] if limit else rows))
 
     def _encode(self, key: str, value: Any) -> Any:
         if isinstance(value, CachedResponse):
             return self.serializer.dumps(value, key)
-        if isinstance(value, (str, bytes)) or value is None:
+        if isinstance(value, str):  # marked, so it reads back as text where storage gives bytes
+            return _TEXT + value.encode('utf-8', 'surrogatepass')
+        if isinstance(value, bytes) or value is None:
             return value
         if not self.serializer.safe:
             return _PICKLED + pickle.dumps(value, protocol=5)
         return value  # the storage decides: files and documents hold dicts, SQLite refuses them
 
     def _decode(self, key: str, stored: Any) -> Any:
+        if isinstance(stored, bytes) and stored.startswith(_TEXT):
+            return stored[len(_TEXT) :].decode('utf-8', 'surrogatepass')
         if isinstance(stored, bytes) and stored.startswith(_PICKLED):
             if self.serializer.safe:
                 raise TypeError(f'{key!r} holds a pickled object; read it with serializer="pickle"')
@@ -159,6 +170,15 @@ class LegacyDict(BaseStorage):
             return stored  # text, bytes or a document that was stored as it is
         response.cache_key = key
         return response
+
+
+def _sort_value(key: str, name: str, stored: Any, value: Any) -> Any:
+    if key == 'key':
+        return name
+    if key == 'size':
+        return len(stored) if isinstance(stored, (bytes, str)) else 0
+    expires = value.expires if isinstance(value, CachedResponse) else None
+    return (expires is not None, expires.timestamp() if expires else 0)
 
 
 def _sqlite_storage(
@@ -240,11 +260,9 @@ class SQLiteDict(LegacyDict):
 
     def vacuum(self) -> None:
         """Rebuild the database file to return the space of deleted rows to the filesystem."""
-        from ..errors import translate_errors
+        from ._cache_1x import vacuum_storage
 
-        connection = self.storage.connections.get()  # type: ignore[attr-defined]
-        with translate_errors('sqlite', sqlite3.Error):
-            connection.execute('VACUUM')  # outside any transaction, as VACUUM requires
+        vacuum_storage(self.storage)
 
 
 class LRUDict(SQLiteDict):

@@ -24,7 +24,13 @@ from ..policy.settings import CacheSettings, unknown_keyword_message
 from ..serializers import DecodeError, SerializerPipeline, init_serializer
 from ..serializers.chunks import ChunkedBlob
 from ..stats import CacheStats, StatsSummary
-from ._cache_1x import accepting_1x_arguments, key_for, sorted_responses, write_failure_message
+from ._cache_1x import (
+    accepting_1x_arguments,
+    key_for,
+    sorted_responses,
+    vacuum_storage,
+    write_failure_message,
+)
 from .eviction import DEFAULT_MAX_RESPONSE_SIZE, blob_size, check_max_response_size
 from .resilience import NEVER_OPENS, CircuitBreaker
 from .selection import AgeInput, expired_keys, iter_entries, older_than_cutoff
@@ -177,7 +183,7 @@ class BaseCache:
             response = CachedResponse.from_response(
                 response, cache_key=key, ignored_parameters=ignored
             )
-        key = cache_key or response.cache_key
+        key = cache_key or response.cache_key or self.create_key(response.request)
         if expires is not None:
             response.expires = expires
         return self._guarded(lambda: self._write_response(key, response), False, 'write_errors')
@@ -312,6 +318,7 @@ class BaseCache:
         urls: Iterable[str] = (),
         requests: Iterable[Any] = (),
         verify: bool = True,
+        vacuum: bool = False,
     ) -> None:
         """Delete responses, and the redirect aliases that point at them.
 
@@ -323,6 +330,8 @@ class BaseCache:
             urls: Also delete the responses for these GET URLs.
             requests: Also delete the responses for these requests (prepared or not).
             verify: The ``verify`` the ``urls`` and ``requests`` were sent with.
+            vacuum: Then give the freed space back to the filesystem, where the backend can
+                (SQLite's ``VACUUM``; 1.x did it by default after bulk deletes).
         """
         now = self.now()
         targets = [*(Request('GET', url) for url in urls), *requests]
@@ -341,6 +350,8 @@ class BaseCache:
         self.responses.bulk_delete(doomed)
         aliases = [k for k, v in self.redirects.items() if _as_str(v) in doomed or k in doomed]
         self.redirects.bulk_delete(aliases)
+        if vacuum:
+            vacuum_storage(self)
 
     def _delete_expired(self, now: datetime) -> bool:
         """Delete expired responses and their aliases in bulk, if the backend can; False if not

@@ -27,6 +27,7 @@ last, so it is computed while the chunks are written.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
@@ -40,6 +41,7 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from decimal import Decimal
 from itertools import chain
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -334,8 +336,26 @@ def _payload(value: Any) -> tuple[bytes, bytes]:
         return _BYTES, bytes(value)
     if isinstance(value, str):
         return _TEXT, value.encode('utf-8')
-    # Documents from a non-binary serializer.
-    return _JSON, json.dumps(value).encode('utf-8')
+    # Documents from a non-binary serializer. Bytes and Decimals (from the MongoDB and DynamoDB
+    # document formats) are tagged, so they read back as they were instead of failing the write.
+    return _JSON, json.dumps(value, default=_tagged).encode('utf-8')
+
+
+def _tagged(value: Any) -> Any:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {'$bytes': base64.b64encode(bytes(value)).decode('ascii')}
+    if isinstance(value, Decimal):
+        return {'$decimal': str(value)}
+    raise TypeError(f'{type(value).__name__} is not JSON serializable')
+
+
+def _untagged(document: dict[str, Any]) -> Any:
+    if len(document) == 1:
+        if '$bytes' in document:
+            return base64.b64decode(document['$bytes'], validate=True)
+        if '$decimal' in document:
+            return Decimal(document['$decimal'])
+    return document
 
 
 def _encode_head(kind: bytes, key: str, length: int) -> bytes:
@@ -369,7 +389,7 @@ def _decode(data: bytes) -> tuple[str, Any]:
     if kind == _TEXT:
         return key, payload.decode('utf-8')
     if kind == _JSON:
-        return key, json.loads(payload)
+        return key, json.loads(payload, object_hook=_untagged)
     raise ValueError(f'unknown value type {kind!r}')
 
 

@@ -131,8 +131,9 @@ class BaseStorage(MutableMapping[str, Any], ABC):
 class DictStorage(BaseStorage):
     """In-process storage over a dict; the values are serialized blobs, never live objects."""
 
-    def __init__(self) -> None:
-        self._data: dict[str, Any] = {}
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Initial contents, as for a dict (requests-cache 1.x's DictStorage was a UserDict).
+        self._data: dict[str, Any] = dict(*args, **kwargs)
 
     def __getitem__(self, key: str) -> Any:
         return self._data[key]

@@ -85,6 +85,8 @@ class CachedResponse(Response):
         self.revalidated = False
         self._content_consumed = True
         self._content = b''
+        self.status_code = 0  # as in 1.x: a bare CachedResponse() is storable
+        self.url = ''
         if fields:  # requests-cache 1.x style: CachedResponse(status_code=200, content=b'...')
             self._set_fields(fields)
 
@@ -202,10 +204,13 @@ class CachedResponse(Response):
     def request(self) -> PreparedRequest:
         """The request that produced this response (the stored, redacted one, until a session
         serving it sets the live request)."""
-        if self._request is None and self._request_loader is not None:
-            self._request = self._request_loader()
-            self._request_loader = None
-        return self._request  # type: ignore[return-value]  # None only on a bare instance
+        if self._request is None:
+            if self._request_loader is not None:
+                self._request = self._request_loader()
+                self._request_loader = None
+            else:  # a bare CachedResponse(), as 1.x code makes them: an empty GET of its URL
+                self._request = CachedRequest(url=self.url or '')
+        return self._request
 
     @request.setter
     def request(self, value: Optional[PreparedRequest]) -> None:
@@ -235,9 +240,10 @@ class CachedResponse(Response):
         1.x code does), its current items, so the edit is what gets stored.
         """
         raw = self.raw
-        pairs = (
-            raw.header_pairs() if isinstance(raw, CachedHTTPResponse) else list(raw.headers.items())
-        )
+        if isinstance(raw, CachedHTTPResponse):
+            pairs = raw.header_pairs()
+        else:  # another raw object, or none on a bare CachedResponse()
+            pairs = list((getattr(raw, 'headers', None) or {}).items())
         edited = self._headers
         if edited is not None and edited != _joined(pairs):
             return [(str(k), str(v)) for k, v in edited.items()]
@@ -335,7 +341,13 @@ class CachedResponse(Response):
         )
 
     def __str__(self) -> str:
-        return repr(self)
+        # The fields requests-cache 1.x printed, in its words.
+        state = 'stale' if self.is_expired else 'fresh'
+        return (
+            f'<CachedResponse [{self.status_code}]: created: {format_datetime(self.created_at)}, '
+            f'expires: {format_datetime(self.expires)} ({state}), '
+            f'size: {format_file_size(self.size)}, request: {self.request.method} {self.url}>'
+        )
 
 
 def _joined(pairs: Iterable[tuple[str, str]]) -> CaseInsensitiveDict[str]:

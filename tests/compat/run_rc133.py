@@ -63,7 +63,10 @@ def main(argv: list[str] | None = None) -> int:
             mongo = listening(*MONGODB)
             result = run_pytest(workdir, excluded, mongo, args.pytest_args)
     print_report(result, excluded, mongo, args.list)
-    return 0 if result.pass_rate >= args.min_pass_rate else 1
+    if result.pass_rate < args.min_pass_rate:
+        print(f'FAILED: the pass rate is under --min-pass-rate {args.min_pass_rate:.0%}')
+        return 1
+    return 0
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -224,11 +227,15 @@ def run_pytest(
     if not mongo:
         command += ['--ignore', MONGO_TEST_FILE]
     command += extra
-    completed = subprocess.run(command, cwd=workdir, env=env, stdout=subprocess.PIPE, text=True)
+    # Its output (and pytest-httpbin's request log) goes to a file; the figures are the report.
+    completed = subprocess.run(
+        command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    summary = [line for line in completed.stdout.splitlines() if line.startswith('=')]
+    print(f'pytest: {summary[-1].strip("= ") if summary else completed.stdout[-2000:]}')
     result = parse_junit(report) if report.exists() else SuiteResult()
     result.exit_code = completed.returncode
     if not report.exists():
-        print(completed.stdout)
         raise SystemExit('pytest produced no report')
     result.excluded_present = _collected_excluded(workdir, excluded, env, mongo)
     if not mongo:

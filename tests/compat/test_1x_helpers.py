@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
+import requests_cache
 from requests_cache import (
     BACKEND_CLASSES,
     CachedResponse,
@@ -280,3 +281,13 @@ def test_1x_values_view_skips_undecodable_entries(caplog: pytest.LogCaptureFixtu
     assert 'bad' in caplog.text
     assert cache.responses['good'] == cache.responses.get('good')  # item access: the blob
     assert pickle.loads(pickle.dumps(cache.serializer.tag)) == cache.serializer.tag
+
+
+@pytest.mark.parametrize('serializer', ['bson_document', 'dynamodb_document', 'json_document'])
+def test_document_formats_on_filecache(tmp_path: Path, serializer: str) -> None:
+    """Document formats, which hold bytes and Decimals, round-trip through FileCache files
+    (writing them raised TypeError before, failing the request)."""
+    cache = requests_cache.FileCache(tmp_path / 'files', serializer=serializer)
+    response = CachedResponse(status_code=200, url='https://example.com/', content=b'\xff\x00')
+    assert cache.save_response(response, 'k')
+    assert cache.get_response('k').content == b'\xff\x00'
