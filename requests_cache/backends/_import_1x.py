@@ -193,7 +193,7 @@ def _filesystem(cache: Any) -> None:
 
 # --- Redis --------------------------------------------------------------------------------------
 def _redis(cache: Any) -> None:
-    from .redis import RedisError
+    from redis import RedisError  # installed: this runs for a RedisCache
 
     with translate_errors('redis', RedisError):
         _redis_import(cache)
