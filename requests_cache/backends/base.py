@@ -178,12 +178,15 @@ class BaseCache:
             StorageError: The storage failed, and this backend does not fail open.
         """
         if not isinstance(response, CachedResponse):  # a live response, as 1.x accepted
-            key = cache_key or self.create_key(response.request)
+            key = cache_key if cache_key is not None else self.create_key(response.request)
             ignored = self.key_settings().ignored_parameters
             response = CachedResponse.from_response(
                 response, cache_key=key, ignored_parameters=ignored
             )
-        key = cache_key or response.cache_key or self.create_key(response.request)
+        if cache_key is not None:  # even '': a custom key_fn may return any string
+            key = cache_key
+        else:
+            key = response.cache_key or self.create_key(response.request)
         if expires is not None:
             response.expires = expires
         return self._guarded(lambda: self._write_response(key, response), False, 'write_errors')

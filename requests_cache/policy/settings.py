@@ -230,6 +230,8 @@ def _codes(value: object, name: str) -> Optional[tuple[int, ...]]:
 
 
 def _methods(value: object, name: str) -> tuple[str, ...]:
+    if isinstance(value, str):  # allowable_methods='GET': one method, as requests-cache 1.x read it
+        value = (value,)
     items = _sequence(value, name, 'an iterable of HTTP method names')
     if not all(isinstance(m, str) and m.strip() for m in items):
         raise ConfigurationError(f'{name}={value!r} is not valid; allowed: HTTP method names')

@@ -128,6 +128,16 @@ def test_1x_stage_forms() -> None:
     assert nested.loads(nested.dumps(response)).url == 'https://example.com/' and not nested.safe
 
 
+def test_allowable_methods_as_a_bare_string(origin: Origin) -> None:
+    """allowable_methods='POST' (1.x accepted one method as a string) caches that method only."""
+    with CachedSession(backend='memory', allowable_methods='POST') as session:
+        assert session.settings.allowable_methods == ('POST',)
+        session.post(origin.url('/p'), data=b'x')
+        assert session.post(origin.url('/p'), data=b'x').from_cache
+        session.get(origin.url('/g'))
+        assert not session.get(origin.url('/g')).from_cache
+
+
 # --- settings ----------------------------------------------------------------------------------
 def test_settings_read_back_what_was_given() -> None:
     """settings.expire_after reads back the user's value, and the default reads as -1."""

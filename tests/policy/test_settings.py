@@ -84,7 +84,6 @@ def test_replace_accepts_deprecated_names() -> None:
         {'allowable_codes': [True]},
         {'allowable_codes': 200},
         {'allowable_codes': '200'},
-        {'allowable_methods': 'GET'},
         {'allowable_methods': ['GET', '']},
         {'allowable_methods': [1]},
         {'ignored_parameters': 'token'},
