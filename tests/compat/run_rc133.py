@@ -27,6 +27,7 @@ import argparse
 import contextlib
 import hashlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -47,6 +48,8 @@ MONGO_TEST_FILE = 'tests/integration/test_mongodb.py'
 REDIS = ('127.0.0.1', 6379)
 DYNAMODB = ('127.0.0.1', 8000)
 MONGODB = ('127.0.0.1', 27017)
+# pytest's last line (with -q, no '=' border): '129 failed, 1101 passed, ... in 65.43s'.
+_SUMMARY = re.compile(r'^=*\s*\d+ (passed|failed|errors?|deselected)\b.* in [0-9.]+s')
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -231,8 +234,8 @@ def run_pytest(
     completed = subprocess.run(
         command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    summary = [line for line in completed.stdout.splitlines() if line.startswith('=')]
-    print(f'pytest: {summary[-1].strip("= ") if summary else completed.stdout[-2000:]}')
+    summary = [line for line in completed.stdout.splitlines() if _SUMMARY.match(line)]
+    print(f'pytest: {summary[-1].strip("= ") if summary else "(no summary line)"}')
     result = parse_junit(report) if report.exists() else SuiteResult()
     result.exit_code = completed.returncode
     if not report.exists():
@@ -274,7 +277,7 @@ def _test_id(case: ET.Element) -> str:
 def _count_collected(workdir: Path, paths: list[str], env: dict[str, str]) -> int:
     command = [sys.executable, '-m', 'pytest', '--collect-only', '-q', '-p', 'no:cacheprovider']
     output = subprocess.run(
-        [*command, *paths], cwd=workdir, env=env, stdout=subprocess.PIPE, text=True
+        [*command, *paths], cwd=workdir, env=env, capture_output=True, text=True
     ).stdout
     return sum(1 for line in output.splitlines() if '::' in line)
 
@@ -285,7 +288,7 @@ def _collected_excluded(
     """The excluded ids that name tests the suite has (a stale entry is reported)."""
     command = [sys.executable, '-m', 'pytest', '--collect-only', '-q', '-p', 'no:cacheprovider']
     command += ['tests', '--ignore', 'tests/benchmark_serializers.py']
-    output = subprocess.run(command, cwd=workdir, env=env, stdout=subprocess.PIPE, text=True)
+    output = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True)
     collected = {line.strip() for line in output.stdout.splitlines() if '::' in line}
     return [test_id for test_id in excluded if test_id in collected]
 
