@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # A floor under today's figure, to catch regressions; 0.95 once issue 13's session work lands.
 COMPAT_MIN_PASS_RATE ?= 0.88
 
-.PHONY: demo test lint typecheck unit docs compat clean
+.PHONY: demo test lint typecheck unit docs compat compat-docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ docs: $(STAMP)  ## Build the docs site; any warning is an error.
 
 compat: $(STAMP)  ## requests-cache 1.3.3's own test suite against this package (see tests/compat).
 	$(BIN)/python tests/compat/run_rc133.py --min-pass-rate $(COMPAT_MIN_PASS_RATE)
+
+compat-docs: $(STAMP)  ## 1.3.3's doc samples on 1.3.3 and on ours: RC133_DOCS=<requests-cache checkout>.
+	$(BIN)/python tests/compat/run_rc133_docs.py $(RC133_DOCS) --list
 
 test: lint typecheck docs unit compat  ## Everything CI runs.
 
