@@ -69,3 +69,17 @@ __all__ = [
     'is_installed',
     'uninstall_cache',
 ]
+
+
+def __getattr__(name: str) -> object:
+    """requests-cache 1.x top-level names (``ALL_METHODS``, ``RedisCache``, ``json_serializer``...),
+    imported on first use; see `requests_cache._names_1x`."""
+    from ._names_1x import resolve
+
+    return resolve(name)
+
+
+def __dir__() -> list[str]:
+    from ._names_1x import NAMES_1X
+
+    return sorted({*globals(), *NAMES_1X, 'logger'})

@@ -9,9 +9,11 @@ bytes, each UTF-8 encoded:
    normalized), userinfo and fragment dropped, the values of ignored query parameters replaced by
    ``REDACTED`` (so their presence still counts), query parameters sorted
 4. the normalized body: JSON objects with keys sorted, form bodies with fields sorted, the values
-   of ignored keys or fields replaced by ``REDACTED``; anything else byte for byte
+   of ignored keys or fields replaced by ``REDACTED``, multipart bodies with their random boundary
+   replaced by a fixed one; anything else byte for byte
 5. ``verify=True`` or ``verify=False`` (TLS verification on or off)
 6. with ``match_headers``, one ``name:value`` part per matched header, names lower-cased, sorted
+   (a multipart ``Content-Type`` without its boundary)
 7. with credential isolation (the default), ``credentials=`` and a keyed hash of the request's
    credentials (see `credential_digest`), when it carries any
 
@@ -34,12 +36,14 @@ from functools import lru_cache
 from typing import Any, Callable, Optional, Union
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
+from requests import Request, Session
 from url_normalize import url_normalize
 
 from .policy.settings import DEFAULT_IGNORED_PARAMETERS, CacheSettings
 
 __all__ = [
     'KEY_VERSION',
+    'MULTIPART_BOUNDARY',
     'already_normal',
     'build_key',
     'checked_key',
@@ -211,21 +215,41 @@ def create_key(
     ignored_parameters: Optional[Iterable[str]] = DEFAULT_IGNORED_PARAMETERS,
     match_headers: Union[bool, Iterable[str]] = False,
     verify: object = True,
-    **_: Any,
+    serializer: Any = None,
+    content_root_key: Optional[str] = None,
+    **request_kwargs: Any,
 ) -> str:
     """The cache key a session with these key settings uses for ``request``.
 
-    The requests-cache 1.x signature: takes a `requests.PreparedRequest` (or anything with
-    ``method``, ``url``, ``body`` and ``headers``). Defaults match a default `CachedSession`.
+    The requests-cache 1.x signature. Defaults match a default `CachedSession`.
+
+    Args:
+        request: A `requests.PreparedRequest`, a `requests.Request` (prepared here, as a session
+            would), or anything with ``method``, ``url``, ``body`` and ``headers``.
+        ignored_parameters: Names left out of the key.
+        match_headers: True to match all headers, or the names of the headers to match.
+        verify: The request's ``verify`` argument; only its truth value counts.
+        serializer: Accepted for 1.x callers; not part of the key, since every stored blob names
+            its format and a blob of another format is a miss anyway.
+        content_root_key: Apply ``ignored_parameters`` inside this member of a JSON object body
+            instead of at its top level (1.x option).
+        request_kwargs: Other `requests.request` arguments (1.x); only ``verify`` matters.
     """
+    if isinstance(request, Request):
+        with Session() as session:  # as a session prepares it: default headers, None dropped
+            request = session.prepare_request(request)
+    ignored = ignored_parameters or ()
+    body = request.body
+    if content_root_key:
+        body = _ignored_under(body, content_root_key, frozenset(ignored))
     return build_key(
         request.method or 'GET',
         request.url or '',
-        request.body,
+        body,
         request.headers,
-        ignored_parameters or (),
+        ignored,
         match_headers,
-        verify,
+        request_kwargs.get('verify', verify),
     )
 
 
@@ -249,6 +273,18 @@ def checked_key(value: object, key_fn: object) -> str:
         f'key_fn {name} returned {type(value).__name__} {value!r:.60}; a cache key must be a str '
         '(for example a hex digest: hashlib.sha256(...).hexdigest())'
     )
+
+
+def _ignored_under(body: Body, root_key: str, ignored: frozenset[str]) -> Body:
+    """A JSON object body with ``ignored`` names of its ``root_key`` member REDACTED."""
+    try:
+        data = json.loads(body or b'')
+    except (ValueError, RecursionError):
+        return body
+    if not isinstance(data, dict) or not isinstance(data.get(root_key), dict):
+        return body
+    data[root_key] = {k: REDACTED if k in ignored else v for k, v in data[root_key].items()}
+    return json.dumps(data, sort_keys=True).encode()
 
 
 def frozen_names(names: Iterable[str]) -> frozenset[str]:
@@ -335,6 +371,8 @@ def normalize_body(body: Body, content_type: str, ignored_parameters: frozenset[
             return json.dumps(data, sort_keys=True, separators=(',', ':')).encode()
         except (ValueError, RecursionError):
             return raw
+    if content_type.startswith('multipart/'):
+        return _fixed_boundary(raw, content_type)
     if 'x-www-form-urlencoded' in content_type:
         # surrogateescape: an escape that is not UTF-8 (%FF) must not decode to U+FFFD, or
         # 'a=%FF' and 'a=%FE' would share a key; valid UTF-8 normalizes exactly as before.
@@ -367,6 +405,22 @@ def _ignored_fields(
         pairs = parse_qsl(raw.decode('latin-1'), keep_blank_values=True, errors='surrogateescape')
         return [(k, v) for k, v in pairs if k in ignored]
     return []
+
+
+#: Replaces a multipart body's boundary in keys: requests draws a random one for every request.
+MULTIPART_BOUNDARY = b'requests-cache-boundary'
+_BOUNDARY = re.compile(r'boundary="?([^";,]+)"?')
+
+
+def _fixed_boundary(raw: bytes, content_type: str) -> bytes:
+    """A multipart body with its random boundary replaced by `MULTIPART_BOUNDARY`, so identical
+    ``files=`` uploads share a key. The boundary cannot occur in the parts (RFC 2046 §5.1.1)."""
+    match = _BOUNDARY.search(content_type)
+    if not match:
+        return raw
+    delimiter = re.escape(b'--' + match.group(1).encode('latin-1'))
+    # Case-insensitive: the Content-Type reaching here is lower-cased; the body is not.
+    return re.sub(delimiter, b'--' + MULTIPART_BOUNDARY, raw, flags=re.IGNORECASE)
 
 
 def redact_body(body: Body, content_type: str, ignored_parameters: Iterable[str]) -> Body:
@@ -421,6 +475,9 @@ def matched_headers(
         return []
     ignored = {name.lower() for name in ignored_parameters}
     lowered = {str(k).lower(): str(v).strip() for k, v in headers.items()}
+    if lowered.get('content-type', '').lower().startswith('multipart/'):
+        # The random boundary would make every upload a different key (see _fixed_boundary).
+        lowered['content-type'] = _BOUNDARY.sub('boundary=', lowered['content-type'])
     names = lowered if match_headers is True else [str(n).lower() for n in match_headers]
     return sorted((n, lowered.get(n, '')) for n in set(names) if n not in ignored)
 

@@ -7,6 +7,7 @@ you can: patching is process-wide, so every thread and library that uses ``reque
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,7 +66,8 @@ def install_cache(
         def __reduce__(self) -> tuple[Any, ...]:
             # Pickled like a requests.Session (its own attributes only), and unpickled as the
             # session requests.Session() makes then: cached again if a cache is installed.
-            return (_new_session, (), self.__getstate__())
+            state = _original_session.__getstate__(self)  # type: ignore[attr-defined]
+            return (_new_session, (), state)
 
     with _lock:
         _patch(_InstalledSession)
@@ -132,3 +134,6 @@ def disabled() -> Iterator[None]:
 def _patch(session_class: type[requests.Session]) -> None:
     requests.Session = session_class  # type: ignore[misc]
     requests.sessions.Session = session_class  # type: ignore[misc]
+
+
+logger = logging.getLogger(__name__)

@@ -9,6 +9,7 @@ turn a corrupt or foreign entry into a logged miss instead of an exception.
 from __future__ import annotations
 
 import logging
+import pickle
 import threading
 import warnings
 from collections.abc import Iterable, Iterator
@@ -25,11 +26,18 @@ from ..policy.settings import CacheSettings, unknown_keyword_message
 from ..serializers import DecodeError, SerializerPipeline, init_serializer
 from ..serializers.chunks import ChunkedBlob
 from ..stats import CacheStats, StatsSummary
+from ._arguments_1x import accepted_1x
+from ._cache_1x import (
+    accepting_1x_arguments,
+    sorted_responses,
+    vacuum_storage,
+    write_failure_message,
+)
 from .credential_salt import credential_salt
 from .eviction import DEFAULT_MAX_RESPONSE_SIZE, blob_size, check_max_response_size
 from .leases import DEFAULT_LEASE_TTL, Lease, LeaseStore, LocalLeases
 from .resilience import NEVER_OPENS, CircuitBreaker
-from .selection import AgeInput, expired_keys, iter_entries, keys_for, older_than_cutoff
+from .selection import AgeInput, expired_keys, iter_entries, older_than_cutoff
 from .stats_store import DEFAULT_STATS_INTERVAL, StatsRecorder
 from .storage import SMALL_VALUE_LIMIT, BaseStorage, DictStorage
 
@@ -50,6 +58,13 @@ class BaseCache:
 
     #: Backend keyword arguments this class accepts, beyond ``cache_name`` and ``serializer``.
     backend_kwargs: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Every backend takes requests-cache 1.x arguments too (see _arguments_1x): translated
+        # here, once, rather than in each backend's constructor.
+        super().__init_subclass__(**kwargs)
+        if '__init__' in cls.__dict__:
+            setattr(cls, '__init__', accepting_1x_arguments(cls.__dict__['__init__']))  # noqa: B010
 
     def __init__(
         self,
@@ -89,14 +104,20 @@ class BaseCache:
             else CircuitBreaker(type(self).__name__, threshold=NEVER_OPENS, wait_budget=None)
         )
         self._max_response_size = DEFAULT_MAX_RESPONSE_SIZE
-        #: The settings keys are built with (``create_key``, ``contains``, ``delete``...): those
-        #: of the session using this cache (the latest one, if several share it).
+        self.responses.serializer = self.serializer
+        #: The settings keys are built with (`create_key`, `contains`, `delete`,
+        #: `recreate_keys`): those of the session using this cache (the latest one, if several
+        #: share it).
         self.key_settings = CacheSettings()
+        #: Brings over a requests-cache 1.x cache found in the same place, before the first read
+        #: (set for network backends, whose import must not run while the cache is made).
+        self.pending_1x_import: Optional[Callable[[], None]] = None
 
     @classmethod
     def accepted_kwargs(cls) -> set[str]:
-        """The backend keyword arguments this class accepts; drivers may add their own."""
-        return set(cls.backend_kwargs) | {'strict'}
+        """The backend keyword arguments this class accepts (with the requests-cache 1.x ones it
+        translates); drivers may add their own."""
+        return set(cls.backend_kwargs) | {'strict'} | accepted_1x(cls)
 
     @classmethod
     def check_kwargs(cls, kwargs: Iterable[str], caller: Optional[str] = None) -> None:
@@ -128,6 +149,10 @@ class BaseCache:
         Raises:
             StorageError: The storage failed, and this backend does not fail open.
         """
+        pending = self.pending_1x_import
+        if pending is not None:
+            self.pending_1x_import = None
+            self._guarded(pending, None, 'read_errors')
         return self._guarded(lambda: self._read_response(key, default), default, 'read_errors')
 
     def _read_response(
@@ -158,7 +183,8 @@ class BaseCache:
     ) -> bool:
         """Store a response under ``cache_key`` (default: its own ``cache_key``).
 
-        A live `requests.Response` is copied first, with default ``ignored_parameters`` redacted.
+        A live `requests.Response` is copied first, with the ``ignored_parameters`` of
+        `key_settings` redacted. Edits to a `CachedResponse`'s ``headers`` are stored.
 
         Returns:
             True if it was stored; False if it was over ``max_response_size`` or the storage
@@ -168,9 +194,15 @@ class BaseCache:
             StorageError: The storage failed, and this backend does not fail open.
         """
         if not isinstance(response, CachedResponse):  # a live response, as 1.x accepted
-            key = cache_key or self.create_key(response.request)
-            response = CachedResponse.from_response(response, cache_key=key)
-        key = cache_key or response.cache_key
+            key = cache_key if cache_key is not None else self.create_key(response.request)
+            ignored = self.key_settings.ignored_parameters
+            response = CachedResponse.from_response(
+                response, cache_key=key, ignored_parameters=ignored
+            )
+        if cache_key is not None:  # even '': a custom key_fn may return any string
+            key = cache_key
+        else:
+            key = response.cache_key or self.create_key(response.request)
         if expires is not None:
             response.expires = expires
         return self._guarded(lambda: self._write_response(key, response), False, 'write_errors')
@@ -234,6 +266,7 @@ class BaseCache:
             if storage.max_value_size is None:
                 storage.max_value_size = SMALL_VALUE_LIMIT
         self.responses.on_evict = self._evicted
+        self.responses.serializer = self.serializer  # values() and items() decode with it
 
     def _evicted(self, keys: list[str]) -> None:
         """Count evicted responses, then drop their redirect aliases."""
@@ -261,6 +294,10 @@ class BaseCache:
         try:
             result = operation()
         except StorageError as exc:
+            if error_stat == 'write_errors' and not self.stats.write_errors:
+                # The first failed write of this cache is never only a rate-limited warning: a
+                # store whose every write fails must not pass for a cache (issue #13).
+                logger.error(write_failure_message(self, exc))
             self.breaker.record_failure(exc, self.breaker.clock() - started)
             self.stats.add(error_stat)
             return fallback
@@ -304,20 +341,38 @@ class BaseCache:
 
     # --- management ------------------------------------------------------------------------
     def contains(
-        self, key: Optional[str] = None, request: Any = None, url: Optional[str] = None
+        self,
+        key: Optional[str] = None,
+        request: Any = None,
+        url: Optional[str] = None,
+        verify: bool = True,
     ) -> bool:
         """True if a response (or a redirect to one) is stored for a key, request or GET URL.
 
-        Keys for ``request`` and ``url`` are those the session using this cache builds.
+        Keys for ``request`` (prepared or not) and ``url`` are built with `key_settings`.
         """
         if key is None:
-            candidates = keys_for(
-                self.create_key, [url] if url else [], [request] if request is not None else []
-            )
-            if not candidates:
+            if url is not None:
+                request = Request('GET', url)
+            if request is None:
                 raise ValueError('contains() needs one of key, request or url')
-            key = candidates[0]
+            key = self.create_key(request, verify=verify)
         return key in self.responses or key in self.redirects
+
+    def create_key(
+        self, request: Any, match_headers: Any = None, verify: Any = True, **_: Any
+    ) -> str:
+        """The key of ``request`` (a `requests.PreparedRequest` or `requests.Request`) under
+        `key_settings`: the key the session using this cache builds for it.
+
+        ``match_headers`` overrides the session's setting for this key (1.x took it here).
+        """
+        if isinstance(request, Request):
+            request = request.prepare()
+        settings = self.key_settings
+        if match_headers is not None:
+            settings = settings.replace(match_headers=match_headers)
+        return key_for(request, settings, verify, self.credential_salt)
 
     def delete(
         self,
@@ -327,6 +382,8 @@ class BaseCache:
         older_than: AgeInput = None,
         urls: Iterable[str] = (),
         requests: Iterable[Any] = (),
+        verify: bool = True,
+        vacuum: bool = False,
     ) -> None:
         """Delete responses, and the redirect aliases that point at them.
 
@@ -336,10 +393,14 @@ class BaseCache:
             invalid: Also delete entries that cannot be decoded.
             older_than: Also delete responses created longer ago than this (seconds or timedelta).
             urls: Also delete the responses for these GET URLs.
-            requests: Also delete the responses for these prepared requests.
+            requests: Also delete the responses for these requests (prepared or not).
+            verify: The ``verify`` the ``urls`` and ``requests`` were sent with.
+            vacuum: Then give the freed space back to the filesystem, where the backend can
+                (SQLite's ``VACUUM``; 1.x did it by default after bulk deletes).
         """
         now = self.now()
-        doomed = set(keys) | set(keys_for(self.create_key, urls, requests))
+        targets = [*(Request('GET', url) for url in urls), *requests]
+        doomed = set(keys) | {self.create_key(r, verify=verify) for r in targets}
         if expired and not self._delete_expired(now):
             doomed.update(expired_keys(self, now))
         cutoff = older_than_cutoff(older_than, now)
@@ -354,6 +415,8 @@ class BaseCache:
         self.responses.bulk_delete(doomed)
         aliases = [k for k, v in self.redirects.items() if alias_target(v) in doomed or k in doomed]
         self.redirects.bulk_delete(aliases)
+        if vacuum:
+            vacuum_storage(self)
 
     def _delete_expired(self, now: datetime) -> bool:
         """Delete expired responses and their aliases in bulk, if the backend can; False if not
@@ -396,7 +459,8 @@ class BaseCache:
                 self.save_response(response, key)
 
     def recreate_keys(self) -> None:
-        """Store every response again under the key a default session computes for it now."""
+        """Store every response again under the key `key_settings` give it now (after a
+        change of ``ignored_parameters``, ``match_headers`` or ``key_fn``)."""
         for key, response in iter_entries(self):
             if response is None:
                 continue
@@ -458,9 +522,34 @@ class BaseCache:
         self.stats_recorder.reset()
         self.stats.reset()
 
-    def urls(self) -> list[str]:
-        """The sorted, unique URLs of all readable stored responses."""
+    def urls(self, **kwargs: Any) -> list[str]:
+        """The sorted, unique URLs of the readable stored responses; keyword arguments select
+        them as `filter` does."""
+        if kwargs:
+            return sorted({r.url for r in self.filter(**kwargs)})
         return sorted({r.url for _, r in iter_entries(self) if r is not None})
+
+    def count(self, expired: bool = True) -> int:
+        """How many responses are stored; with ``expired=False``, how many are unexpired."""
+        if expired:
+            return len(self.responses)
+        return sum(1 for _ in self.filter(expired=False))
+
+    def sorted(
+        self,
+        key: str = 'expires',
+        reversed: bool = False,
+        limit: Optional[int] = None,
+        expired: bool = True,
+    ) -> Iterator[CachedResponse]:
+        """Stored responses in order of ``'expires'`` (never-expiring first, as in 1.x),
+        ``'size'`` or ``'key'``; at most ``limit`` of them; with ``expired=False`` only unexpired
+        ones.
+
+        Raises:
+            ValueError: ``key`` is not one of those.
+        """
+        return sorted_responses(self, key, reversed, limit, expired)
 
     # --- requests-cache 0.6 names ------------------------------------------------------------
     def remove_expired_responses(self, expire_after: Any = None) -> None:
@@ -495,13 +584,6 @@ class BaseCache:
         _deprecated('response_count()', 'len(responses)')
         return len(self.responses)
 
-    def create_key(self, request: Any, verify: Any = True, **_: Any) -> str:
-        """The key of ``request`` (a `requests.PreparedRequest` or `requests.Request`) under
-        `key_settings`: the key the session using this cache builds for it."""
-        if isinstance(request, Request):
-            request = request.prepare()
-        return key_for(request, self.key_settings, verify, self.credential_salt)
-
     def credential_salt(self) -> bytes:
         """The secret salt of the credential hashes in this cache's keys (see
         `requests_cache.backends.credential_salt`)."""
@@ -514,6 +596,11 @@ class BaseCache:
     def __repr__(self) -> str:
         name = type(self).__name__
         return f'<{name}(name={self.cache_name!r}, serializer={self.serializer.name!r})>'
+
+
+# BaseCache itself (1.x's in-memory cache) takes 1.x arguments too; subclasses get it from
+# __init_subclass__.
+BaseCache.__init__ = accepting_1x_arguments(BaseCache.__init__)  # type: ignore[method-assign]
 
 
 def _deprecated(old: str, new: str) -> None:
@@ -534,3 +621,10 @@ def alias_target(value: Any) -> Optional[str]:
     if value is not None:
         logger.warning('Ignoring a redirect alias stored as %s', type(value).__name__)
     return None
+
+
+# requests-cache 1.x names of this module, kept for code written for it.
+#: Errors 1.x treated as "this entry cannot be decoded" (ours are all `DecodeError`).
+DESERIALIZE_ERRORS = (AttributeError, ImportError, pickle.PickleError, TypeError, ValueError)
+KT = TypeVar('KT')
+VT = TypeVar('VT')

@@ -396,3 +396,7 @@ class DynamoDbCache(BaseCache):
         self.flush_stats()
         if self._owns_connection:
             self.connection.close()
+
+
+# requests-cache 1.x storage class, importable from here as in 1.x (defined in _dicts_1x).
+from ._dicts_1x import DynamoDbDict as DynamoDbDict  # noqa: E402

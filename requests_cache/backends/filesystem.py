@@ -27,6 +27,7 @@ last, so it is computed while the chunks are written.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import errno
 import hashlib
@@ -42,6 +43,7 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from decimal import Decimal
 from itertools import chain
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -100,8 +102,11 @@ class FileStorage(BaseStorage):
         limits: Optional[SizeLimits] = None,
         clock: Clock = time.time,
         fsync: bool = False,
+        suffix: str = '',
     ) -> None:
         self.directory = Path(directory)
+        #: Added to every file name (``'.json'``...), so a file's format shows in listings.
+        self.suffix = suffix
         self.limits = limits or SizeLimits()
         self.clock = clock
         self.fsync = _check_fsync(fsync)
@@ -120,7 +125,7 @@ class FileStorage(BaseStorage):
     def path_for(self, key: str) -> Path:
         """The file that holds (or would hold) ``key``."""
         digest = _digest(key)
-        return self.directory / digest[:2] / digest
+        return self.directory / digest[:2] / (digest + self.suffix)
 
     def paths(self) -> list[Path]:
         """Every entry file, excluding temp files of writes in progress."""
@@ -325,7 +330,7 @@ class FileStorage(BaseStorage):
                 key, value = _decode(self._read(Path(entry.path), ''))
             except (KeyError, ValueError, struct.error):  # deleted meanwhile, or unreadable
                 continue
-            if _digest(key) == entry.name:  # else a file copied under another entry's name
+            if _digest(key) + self.suffix == entry.name:  # else a file copied under another name
                 yield key, value
 
     def stored_size(self) -> int:
@@ -417,8 +422,26 @@ def _payload(value: Any) -> tuple[bytes, bytes]:
         return _BYTES, bytes(value)
     if isinstance(value, str):
         return _TEXT, value.encode('utf-8')
-    # Documents from a non-binary serializer.
-    return _JSON, json.dumps(value).encode('utf-8')
+    # Documents from a non-binary serializer. Bytes and Decimals (from the MongoDB and DynamoDB
+    # document formats) are tagged, so they read back as they were instead of failing the write.
+    return _JSON, json.dumps(value, default=_tagged).encode('utf-8')
+
+
+def _tagged(value: Any) -> Any:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {'$bytes': base64.b64encode(bytes(value)).decode('ascii')}
+    if isinstance(value, Decimal):
+        return {'$decimal': str(value)}
+    raise TypeError(f'{type(value).__name__} is not JSON serializable')
+
+
+def _untagged(document: dict[str, Any]) -> Any:
+    if len(document) == 1:
+        if '$bytes' in document:
+            return base64.b64decode(document['$bytes'], validate=True)
+        if '$decimal' in document:
+            return Decimal(document['$decimal'])
+    return document
 
 
 def _encode_head(kind: bytes, key: str, length: int) -> bytes:
@@ -452,7 +475,7 @@ def _decode(data: bytes) -> tuple[str, Any]:
     if kind == _TEXT:
         return key, payload.decode('utf-8')
     if kind == _JSON:
-        return key, json.loads(payload)
+        return key, json.loads(payload, object_hook=_untagged)
     raise ValueError(f'unknown value type {kind!r}')
 
 
@@ -554,7 +577,17 @@ def _read_key(path: Path) -> Optional[str]:
         key = encoded.decode('utf-8', 'surrogatepass')
     except (OSError, ValueError, struct.error):  # deleted meanwhile, or not one of ours
         return None
-    return key if _digest(key) == path.name else None
+    return key if _digest(key) == path.name.partition('.')[0] else None
+
+
+def file_suffix(serializer_name: str, extension: Optional[str] = None) -> str:
+    """The suffix of response files: ``extension``, else one named after the format, as
+    requests-cache 1.x chose it (``.json`` for every JSON format, ``.pkl`` for pickle)."""
+    name = extension if extension is not None else serializer_name.partition('+')[0]
+    if extension is None and 'json' in name:
+        name = 'json'
+    name = name.replace('pickle', 'pkl').lstrip('.')
+    return f'.{name}' if name and name.replace('_', '').isalnum() else ''
 
 
 def _check_fsync(fsync: object) -> bool:
@@ -611,6 +644,8 @@ class FileCache(BaseCache):
         max_response_size: Do not store a response whose blob is larger than this many bytes.
         fsync: Make each write durable against a power loss, at the cost of two fsyncs per
             write (see `FileStorage`). The default survives a crash of the application.
+        extension: The response files' extension; by default the serializer's, as in
+            requests-cache 1.x (``.json`` for JSON formats, ``.yaml``, ``.pkl`` for pickle...).
 
     Raises:
         ConfigurationError: A limit is not None or a non-negative int, or ``fsync`` is not a bool.
@@ -624,6 +659,7 @@ class FileCache(BaseCache):
         'max_size',
         'max_response_size',
         'fsync',
+        'extension',
     )
 
     def __init__(
@@ -636,6 +672,7 @@ class FileCache(BaseCache):
         max_size: Optional[int] = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         fsync: bool = False,
+        extension: Optional[str] = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(str(cache_name), serializer, **kwargs)
@@ -644,7 +681,10 @@ class FileCache(BaseCache):
         self.cache_dir = cache_path(cache_name, use_temp, use_cache_dir)
         # Created here, not as a parent of the storages, so it gets mode 0700 too.
         _make_dirs(self.cache_dir, fsync)
-        self.responses: FileStorage = FileStorage(self.cache_dir / 'responses', limits, fsync=fsync)
+        suffix = file_suffix(self.serializer.name, extension)
+        self.responses: FileStorage = FileStorage(
+            self.cache_dir / 'responses', limits, fsync=fsync, suffix=suffix
+        )
         self.redirects: FileStorage = FileStorage(self.cache_dir / 'redirects', fsync=fsync)
         self.meta: FileStorage = FileStorage(self.cache_dir / 'meta', fsync=fsync)
         self._configure_limits(max_response_size)
@@ -659,3 +699,9 @@ class FileCache(BaseCache):
 
     def __repr__(self) -> str:
         return f'<FileCache {self.cache_dir} serializer={self.serializer.name!r}>'
+
+
+# requests-cache 1.x storage classes, importable from here as in 1.x (defined in _dicts_1x).
+from ._dicts_1x import FileDict as FileDict  # noqa: E402
+from ._dicts_1x import LRUDict as LRUDict  # noqa: E402
+from ._dicts_1x import LRUFileDict as LRUFileDict  # noqa: E402

@@ -211,3 +211,7 @@ class GridFSCache(BaseCache):
         self._guarded(self.responses.close, None, 'write_errors')
         if self._owns_connection:
             self.connection.close()
+
+
+# requests-cache 1.x storage class, importable from here as in 1.x (defined in _dicts_1x).
+from ._dicts_1x import GridFSDict as GridFSDict  # noqa: E402

@@ -387,3 +387,7 @@ class MongoCache(BaseCache):
 
 def _client_of(collection: Any) -> Any:
     return getattr(getattr(collection, 'database', None), 'client', None)
+
+
+# requests-cache 1.x storage class, importable from here as in 1.x (defined in _dicts_1x).
+from ._dicts_1x import MongoDict as MongoDict  # noqa: E402

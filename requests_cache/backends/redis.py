@@ -53,7 +53,8 @@ __all__ = ['RedisCache', 'RedisStorage']
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TTL_OFFSET = timedelta(hours=1)
+#: Seconds a stale entry is kept for revalidation (an int, as in requests-cache 1.x).
+DEFAULT_TTL_OFFSET = 3600
 _BULK_CHUNK = 500
 
 
@@ -446,3 +447,8 @@ def _positive_int(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ConfigurationError(f'{name}={value!r} is not valid; allowed: a positive int (bytes)')
     return value
+
+
+# requests-cache 1.x storage classes, importable from here as in 1.x (defined in _dicts_1x).
+from ._dicts_1x import RedisDict as RedisDict  # noqa: E402
+from ._dicts_1x import RedisHashDict as RedisHashDict  # noqa: E402

@@ -631,3 +631,11 @@ class SQLiteCache(BaseCache):
 
     def __repr__(self) -> str:
         return f'<SQLiteCache {self.db_path or ":memory:"} serializer={self.serializer.name!r}>'
+
+
+# requests-cache 1.x names, importable from here as in 1.x (defined in _sqlite_1x, _dicts_1x).
+from ._dicts_1x import MEMORY_URI as MEMORY_URI  # noqa: E402
+from ._dicts_1x import SQLiteDict as SQLiteDict  # noqa: E402
+from ._sqlite_1x import SQLITE_MAX_VARIABLE_NUMBER as SQLITE_MAX_VARIABLE_NUMBER  # noqa: E402
+from ._sqlite_1x import get_cache_path as get_cache_path  # noqa: E402
+from ._sqlite_1x import sqlite_template as sqlite_template  # noqa: E402

@@ -42,7 +42,6 @@ from .sqlite_identity import (
     header_says_ours,
     mark_as_ours,
     read_header,
-    read_only_uri,
 )
 from .sqlite_recovery import (
     FileIdentity,
@@ -121,7 +120,13 @@ class SQLiteConnections:
         self._recovery_lock = threading.Lock()
         # Files checked to be ours when opened (or built by us): only those are ever moved aside.
         self._ours: set[FileIdentity] = set()
-        if path and not read_only:
+        if path is not None and not read_only and path.exists() and not _writable(path):
+            # The file exists but this process cannot write it or its directory: it is opened
+            # read-only, and every write fails with a `StorageError` (1.x read such caches too).
+            logger.warning('SQLite cache %s is not writable here; opened it read-only', path)
+            self.read_only = True
+            self.wal = False
+        if path and not self.read_only:
             make_private_dirs(path.parent)
             create_private_file(path)
         if path:
@@ -172,14 +177,7 @@ class SQLiteConnections:
                 )
             elif self.read_only:
                 assert self.path is not None
-                connection = sqlite3.connect(
-                    read_only_uri(self.path),
-                    uri=True,
-                    timeout=self.busy_timeout,
-                    isolation_level=None,
-                    check_same_thread=False,
-                    **self.connect_kwargs,
-                )
+                connection = _connect_read_only(self.path, self.busy_timeout, self.connect_kwargs)
             else:
                 connection = sqlite3.connect(
                     str(self.path),
@@ -299,6 +297,11 @@ class SQLiteConnections:
 
     def _begin(self) -> sqlite3.Connection:
         """This thread's connection inside ``BEGIN IMMEDIATE``, retried until ``write_timeout``."""
+        if self.read_only and self.path is not None:  # (a missing file reads as empty, in memory)
+            raise StorageError(
+                f'sqlite storage error: {self.path} is read-only here (the file or its directory '
+                'is not writable, or the cache was opened read_only=True)'
+            )
         deadline = time.monotonic() + self.write_timeout
         delay = 0.001
         recovered = False
@@ -419,6 +422,37 @@ def _header_says_ours(path: Path) -> bool:
         return header_says_ours(read_header(path))
     except (ConfigurationError, OSError):  # not a regular file, or unreadable
         return False
+
+
+def _writable(path: Path) -> bool:
+    """True if this process can write ``path`` and create files beside it (journals, WAL)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _connect_read_only(
+    path: Path, busy_timeout: float, connect_kwargs: dict[str, Any]
+) -> sqlite3.Connection:
+    """A read-only connection to ``path``. A WAL file needs its ``-shm`` beside it, which a
+    read-only directory cannot hold; then the file is opened as immutable (nothing here can
+    change it)."""
+    uri = path.resolve().as_uri()
+    for mode in ('mode=ro', 'immutable=1'):
+        connection = sqlite3.connect(
+            f'{uri}?{mode}',
+            uri=True,
+            timeout=busy_timeout,
+            isolation_level=None,
+            check_same_thread=False,
+            **connect_kwargs,
+        )
+        try:
+            connection.execute('SELECT COUNT(*) FROM sqlite_master').fetchone()
+            return connection  # type: ignore[no-any-return]  # connect(**Any) is untyped
+        except sqlite3.OperationalError:
+            connection.close()
+            if mode == 'immutable=1':
+                raise
+    raise AssertionError('unreachable')
 
 
 def _is_busy(exc: Optional[BaseException]) -> bool:

@@ -36,6 +36,9 @@ class BaseStorage(MutableMapping[str, Any], ABC):
     #: read whole, in backends that can learn a value's size first (SQLite, files, Redis): a
     #: hostile 600 MB value must be a miss, not a MemoryError. None: no limit.
     max_value_size: Optional[int] = None
+    #: Set by `BaseCache` on its ``responses``: `values` and `items` decode blobs with it into
+    #: responses (as requests-cache 1.x code expects); ``storage[key]`` stays the stored blob.
+    serializer: Any = None
 
     @abstractmethod
     def __getitem__(self, key: str) -> Any: ...
@@ -98,14 +101,6 @@ class BaseStorage(MutableMapping[str, Any], ABC):
         self.discard(key)
         return value
 
-    def items(self) -> ItemsView[str, Any]:
-        """``(key, value)`` pairs; keys deleted while the pairs are read are skipped."""
-        return _LiveItems(self)
-
-    def values(self) -> ValuesView[Any]:
-        """The values; keys deleted while they are read are skipped."""
-        return _LiveValues(self)
-
     def bulk_delete(self, keys: Iterable[str]) -> None:
         """Delete several keys; missing keys are ignored."""
         for key in list(keys):
@@ -158,6 +153,46 @@ class BaseStorage(MutableMapping[str, Any], ABC):
         )
         return KeyError(key)
 
+    # --- views: keys deleted meanwhile are skipped; responses decoded for 1.x code ------------
+    def values(self) -> ValuesView[Any]:
+        """The stored values; with a ``serializer``, decoded into responses, one at a time (as
+        requests-cache 1.x code expects). A key deleted while they are read is skipped, and so
+        is an entry that cannot be decoded (logged), as it would be a miss."""
+        return _LiveValues(self) if self.serializer is None else _DecodedValues(self)
+
+    def items(self) -> ItemsView[str, Any]:
+        """``(key, value)`` pairs, values decoded as in `values`."""
+        return _LiveItems(self) if self.serializer is None else _DecodedItems(self)
+
+    def decoded(self) -> Iterator[tuple[str, Any]]:
+        """Each key with its response decoded by ``serializer``; undecodable entries skipped."""
+        for key in list(self):
+            blob = self.get(key)
+            if blob is None:  # deleted meanwhile
+                continue
+            try:
+                yield key, self.serializer.loads(blob, key)
+            except ValueError as exc:  # DecodeError: corrupt, foreign or of another format
+                logger.info('Skipping undecodable entry %s: %s', key, exc)
+
+    def count(self, expired: bool = True) -> int:
+        """How many entries there are (1.x name); ``expired=False`` counts only entries whose
+        expiry time, where the storage keeps one, has not passed."""
+        if expired:
+            return len(self)
+        expired_keys = getattr(self, 'expired_keys', None)
+        if expired_keys is None:
+            return len(self)
+        from datetime import timezone
+
+        return len(self) - len(expired_keys(datetime.now(timezone.utc)))
+
+    @contextlib.contextmanager
+    def bulk_commit(self) -> Iterator[None]:
+        """Group many writes (1.x name). Every write is already its own short transaction, so
+        the writes inside simply happen; nothing is held back."""
+        yield
+
     def __repr__(self) -> str:
         return f'<{type(self).__name__}>'
 
@@ -185,8 +220,9 @@ class _LiveValues(ValuesView[Any]):
 class DictStorage(BaseStorage):
     """In-process storage over a dict; the values are serialized blobs, never live objects."""
 
-    def __init__(self) -> None:
-        self._data: dict[str, Any] = {}
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Initial contents, as for a dict (requests-cache 1.x's DictStorage was a UserDict).
+        self._data: dict[str, Any] = dict(*args, **kwargs)
 
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
@@ -207,3 +243,21 @@ class DictStorage(BaseStorage):
     def clear(self) -> None:
         """Delete everything in this store."""
         self._data.clear()
+
+
+class _DecodedValues(ValuesView[Any]):
+    """`BaseStorage.values` with a serializer: responses decoded one at a time."""
+
+    _mapping: BaseStorage
+
+    def __iter__(self) -> Iterator[Any]:
+        return (response for _, response in self._mapping.decoded())
+
+
+class _DecodedItems(ItemsView[str, Any]):
+    """`BaseStorage.items` with a serializer: ``(key, response)`` pairs."""
+
+    _mapping: BaseStorage
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        return self._mapping.decoded()

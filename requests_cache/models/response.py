@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Optional, Union
@@ -9,6 +10,13 @@ from typing import Any, Callable, Optional, Union
 from requests import PreparedRequest, Response
 from requests.structures import CaseInsensitiveDict
 
+from . import _response_1x
+from ._response_1x import DATETIME_FORMAT as DATETIME_FORMAT  # 1.x names of this module
+from ._response_1x import BaseResponse as BaseResponse
+from ._response_1x import DecodedContent as DecodedContent
+from ._response_1x import OriginalResponse as OriginalResponse
+from ._response_1x import format_datetime as format_datetime
+from ._response_1x import format_file_size as format_file_size
 from .raw import Body, CachedHTTPResponse
 from .request import CachedRequest
 
@@ -67,7 +75,7 @@ class CachedResponse(Response):
     _request_loader: Optional[Callable[[], CachedRequest]] = None
     request_identity: RequestIdentity = ('GET', '', ())
 
-    def __init__(self) -> None:
+    def __init__(self, **fields: Any) -> None:
         super().__init__()
         self.from_cache = True
         self.cache_key = ''
@@ -77,6 +85,64 @@ class CachedResponse(Response):
         self.revalidated = False
         self._content_consumed = True
         self._content = b''
+        self.status_code = 0  # as in 1.x: a bare CachedResponse() is storable
+        self.url = ''
+        if fields:  # requests-cache 1.x style: CachedResponse(status_code=200, content=b'...')
+            self._set_fields(fields)
+
+    #: Keyword arguments of the requests-cache 1.x constructor.
+    FIELDS = (
+        'content',
+        'cookies',
+        'created_at',
+        'decoded_content',
+        'elapsed',
+        'encoding',
+        'expires',
+        'headers',
+        'history',
+        'next',
+        'raw',
+        'reason',
+        'request',
+        'status_code',
+        'url',
+    )
+
+    def _set_fields(self, fields: dict[str, Any]) -> None:
+        unknown = sorted(set(fields) - set(self.FIELDS))
+        if unknown:
+            raise TypeError(
+                f'CachedResponse() got an unexpected keyword argument {unknown[0]!r}; '
+                f'allowed: {", ".join(self.FIELDS)}'
+            )
+        body = fields.get('content')
+        if body is None and fields.get('decoded_content') is not None:
+            body = _encode_decoded(fields['decoded_content'], fields.get('encoding'))
+        headers = fields.get('headers') or {}
+        pairs = list(headers.items()) if hasattr(headers, 'items') else list(headers)
+        url = fields.get('url') or ''
+        request = fields.get('request')
+        built = CachedResponse.build(
+            url=url,
+            status_code=int(fields.get('status_code') or 0),
+            reason=fields.get('reason'),
+            headers=[(str(k), str(v)) for k, v in pairs],
+            body=body.encode('utf-8') if isinstance(body, str) else bytes(body or b''),
+            encoding=fields.get('encoding'),
+            elapsed=_response_1x.seconds(fields.get('elapsed')),
+            request=CachedRequest.from_request(request) if request is not None else None,
+            history=list(fields.get('history') or ()),
+            created_at=_response_1x.expiry_from(fields.get('created_at')),
+            expires=_response_1x.expiry_from(fields.get('expires')),
+        )
+        self.__dict__.update(built.__dict__)  # build() assembled every field; adopt them
+        if fields.get('cookies') is not None:
+            self.cookies = fields['cookies']
+        if fields.get('raw') is not None:
+            self.raw = fields['raw']
+        if fields.get('next') is not None:
+            self._next = fields['next']
 
     @classmethod
     def build(
@@ -157,10 +223,13 @@ class CachedResponse(Response):
     def request(self) -> PreparedRequest:
         """The request that produced this response (the stored, redacted one, until a session
         serving it sets the live request)."""
-        if self._request is None and self._request_loader is not None:
-            self._request = self._request_loader()
-            self._request_loader = None
-        return self._request  # type: ignore[return-value]  # None only on a bare instance
+        if self._request is None:
+            if self._request_loader is not None:
+                self._request = self._request_loader()
+                self._request_loader = None
+            else:  # a bare CachedResponse(), as 1.x code makes them: an empty GET of its URL
+                self._request = CachedRequest(url=self.url or '')
+        return self._request
 
     @request.setter
     def request(self, value: Optional[PreparedRequest]) -> None:
@@ -184,11 +253,20 @@ class CachedResponse(Response):
         self._headers = value
 
     def header_pairs(self) -> list[tuple[str, str]]:
-        """The stored headers as ``(name, value)`` pairs, repeats apart, in received order."""
+        """The stored headers as ``(name, value)`` pairs, repeats apart, in received order.
+
+        If ``headers`` was edited (``response.headers['X'] = ...``, then ``save_response``, as
+        1.x code does), its current items, so the edit is what gets stored.
+        """
         raw = self.raw
         if isinstance(raw, CachedHTTPResponse):
-            return raw.header_pairs()
-        return list(raw.headers.items())
+            pairs = raw.header_pairs()
+        else:  # another raw object, or none on a bare CachedResponse()
+            pairs = list((getattr(raw, 'headers', None) or {}).items())
+        edited = self._headers
+        if edited is not None and edited != _joined(pairs):
+            return [(str(k), str(v)) for k, v in edited.items()]
+        return pairs
 
     def set_request_loader(self, loader: Callable[[], PreparedRequest]) -> None:
         """Make ``request`` the result of ``loader``, called the first time it is read."""
@@ -206,9 +284,61 @@ class CachedResponse(Response):
         return snapshot_response(response, **kwargs)
 
     @property
+    def expires(self) -> Optional[datetime]:
+        """When it stops being fresh (aware UTC), or None for never. A naive datetime given here
+        is taken as UTC, as requests-cache 1.x did."""
+        return self._expires
+
+    @expires.setter
+    def expires(self, value: Optional[datetime]) -> None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        self._expires = value
+
+    _expires: Optional[datetime] = None
+
+    @property
     def is_expired(self) -> bool:
         """True once ``expires`` has passed."""
         return self.expires is not None and utcnow() >= self.expires
+
+    @property
+    def expires_delta(self) -> Optional[int]:
+        """Seconds until expiry, rounded (negative when expired), or None for never (1.x name)."""
+        if self.expires is None:
+            return None
+        return round((self.expires - utcnow()).total_seconds())
+
+    @property
+    def expires_unix(self) -> Optional[int]:
+        """The expiry time as a rounded Unix timestamp, or None for never (1.x name)."""
+        return None if self.expires is None else round(self.expires.timestamp())
+
+    def is_older_than(self, older_than: Any) -> bool:
+        """True if it was created longer ago than ``older_than`` (seconds, a timedelta...)."""
+        from ..policy.expiration import get_expiration_datetime
+
+        cutoff = get_expiration_datetime(older_than, negative_delta=True)
+        return cutoff is not None and self.created_at < cutoff
+
+    def reset_expiration(self, expire_after: Any) -> bool:
+        """Give it a new expiry time counted from now; returns ``is_expired`` (1.x name).
+
+        Raises:
+            ConfigurationError: ``expire_after`` is not a valid expiration value.
+        """
+        from ..policy.expiration import expiry_time, parse_expire_after
+
+        self.expires = expiry_time(parse_expire_after(expire_after), utcnow())
+        return self.is_expired
+
+    @property
+    def next(self) -> Optional[PreparedRequest]:
+        """For a stored redirect, the request that follows it (as ``requests`` sets it on a live
+        redirect fetched with ``allow_redirects=False``); else None."""
+        if self._next is None:
+            self._next = _response_1x.redirect_request(self)
+        return self._next  # type: ignore[no-any-return]
 
     @property
     def ttl(self) -> Optional[int]:
@@ -237,7 +367,13 @@ class CachedResponse(Response):
         )
 
     def __str__(self) -> str:
-        return repr(self)
+        # The fields requests-cache 1.x printed, in its words.
+        state = 'stale' if self.is_expired else 'fresh'
+        return (
+            f'<CachedResponse [{self.status_code}]: created: {format_datetime(self.created_at)}, '
+            f'expires: {format_datetime(self.expires)} ({state}), '
+            f'size: {format_file_size(self.size)}, request: {self.request.method} {self.url}>'
+        )
 
 
 def attached_body_of(response: CachedResponse) -> Any:
@@ -258,3 +394,14 @@ def _joined(pairs: Iterable[tuple[str, str]]) -> CaseInsensitiveDict[str]:
             first_spelling[lower] = name
             merged[name] = value
     return CaseInsensitiveDict(merged)
+
+
+def _encode_decoded(decoded: Any, encoding: Optional[str]) -> bytes:
+    """The body bytes for a 1.x ``decoded_content`` value (text, or a decoded JSON value)."""
+    import json
+
+    text = decoded if isinstance(decoded, str) else json.dumps(decoded)
+    return text.encode(encoding or 'utf-8')
+
+
+logger = logging.getLogger(__name__)

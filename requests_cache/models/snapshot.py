@@ -53,11 +53,10 @@ def snapshot_response(
     """
     ignored = tuple(ignored_parameters)
     created_at = created_at or utcnow()
-    raw_headers = getattr(response.raw, 'headers', None)
     dropped = {name.lower() for name in drop_headers}
     header_pairs = [
         (name, keys.redact_url(value, ignored) if name.lower() in _URL_HEADERS else value)
-        for name, value in storable_headers((raw_headers or response.headers).items())
+        for name, value in storable_headers(_header_items(response))
         if name.lower() not in dropped
     ]
     history = [
@@ -106,3 +105,25 @@ def redacted_request(request: PreparedRequest, ignored: Iterable[str]) -> Cached
         headers=CaseInsensitiveDict(keys.redact_headers(request.headers, ignored)),
         body=keys.redact_body(request.body, content_type.lower(), ignored),
     )
+
+
+def _header_items(response: Response) -> list[tuple[str, str]]:
+    """The response's headers as pairs: from ``raw``, which keeps repeated names apart, unless
+    ``response.headers`` was changed since (1.x code edits it before ``save_response``)."""
+    raw_headers = getattr(response.raw, 'headers', None)
+    if not raw_headers:
+        return list(response.headers.items())
+    pairs = list(raw_headers.items())
+    if CaseInsensitiveDict(_joined(pairs)) != response.headers:
+        return list(response.headers.items())
+    return pairs
+
+
+def _joined(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Repeated names joined with ", ", as requests builds ``response.headers``."""
+    joined: dict[str, str] = {}
+    spelling: dict[str, str] = {}
+    for name, value in pairs:
+        key = spelling.setdefault(name.lower(), name)
+        joined[key] = f'{joined[key]}, {value}' if key in joined else value
+    return joined

@@ -271,3 +271,7 @@ def parse_validators(headers: HeaderSource) -> Validators:
     return Validators(
         etags[0].strip() if etags else None, modified[0].strip() if modified else None
     )
+
+
+# requests-cache 1.x helper, importable from here as in 1.x (defined in _directives_1x).
+from ._directives_1x import set_request_headers as set_request_headers  # noqa: E402

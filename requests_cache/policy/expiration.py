@@ -16,6 +16,12 @@ from fnmatch import fnmatch
 from typing import Optional, Union
 
 from ..errors import ConfigurationError
+from ._expiration_1x import add_tzinfo as add_tzinfo  # 1.x names of this module
+from ._expiration_1x import get_expiration_datetime as get_expiration_datetime
+from ._expiration_1x import get_expiration_seconds as get_expiration_seconds
+from ._expiration_1x import get_url_expiration as get_url_expiration
+from ._expiration_1x import logger as logger
+from ._expiration_1x import utcnow as utcnow
 
 __all__ = [
     'DO_NOT_CACHE',
@@ -23,6 +29,7 @@ __all__ = [
     'NEVER_EXPIRE',
     'ExpireAfter',
     'ExpireAfterInput',
+    'Seconds',
     'Special',
     'UrlPattern',
     'expiry_time',
@@ -44,6 +51,40 @@ class Special(IntEnum):
     DO_NOT_CACHE = 0x0D0E0200020704
 
 
+class Seconds(timedelta):
+    """A lifetime given as a number of seconds: a `timedelta` that also equals that number.
+
+    ``CachedSession(expire_after=60).settings.expire_after == 60`` holds, as in requests-cache
+    1.x, and ``repr`` shows the value given; everything else treats it as ``timedelta(seconds=60)``.
+    """
+
+    given: float
+
+    def __new__(cls, given: float) -> Seconds:
+        self = super().__new__(cls, seconds=given)
+        self.given = given
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (int, float)) and not isinstance(other, bool):
+            return bool(self.given == other)
+        return super().__eq__(other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = timedelta.__hash__
+
+    def __repr__(self) -> str:
+        return repr(self.given)
+
+    def __str__(self) -> str:
+        return str(self.given)
+
+    def __reduce__(self) -> tuple[type[Seconds], tuple[float]]:
+        return Seconds, (self.given,)
+
+
 NEVER_EXPIRE = Special.NEVER_EXPIRE
 EXPIRE_IMMEDIATELY = Special.EXPIRE_IMMEDIATELY
 DO_NOT_CACHE = Special.DO_NOT_CACHE
@@ -54,7 +95,7 @@ UrlPattern = Union[str, 're.Pattern[str]']
 
 _ALLOWED = (
     'None, -1 (NEVER_EXPIRE), 0 (EXPIRE_IMMEDIATELY), DO_NOT_CACHE, a number of seconds >= 0, '
-    'a timedelta >= 0, or a timezone-aware datetime'
+    'a timedelta >= 0, or a datetime (naive ones are UTC)'
 )
 
 
@@ -62,7 +103,8 @@ def parse_expire_after(value: object, name: str = 'expire_after') -> ExpireAfter
     """Validate and normalize one expiration value.
 
     Args:
-        value: A value as a user writes it; ``None`` means "never expire".
+        value: A value as a user writes it; ``None`` means "never expire"; a naive datetime is
+            taken as UTC.
         name: The parameter name, used in error messages.
 
     Returns:
@@ -80,10 +122,8 @@ def parse_expire_after(value: object, name: str = 'expire_after') -> ExpireAfter
         raise ConfigurationError(f'{name}={value!r} is not valid; allowed: {_ALLOWED}')
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
-            raise ConfigurationError(
-                f'{name}={value!r} is a naive datetime; pass a timezone-aware one, '
-                'e.g. datetime(..., tzinfo=timezone.utc)'
-            )
+            # A naive datetime is UTC, as requests-cache 1.x read stored and given expiry times.
+            value = value.replace(tzinfo=timezone.utc)
         try:
             return value.astimezone(timezone.utc)
         except OverflowError:  # e.g. datetime.max in a zone west of UTC
@@ -99,7 +139,7 @@ def parse_expire_after(value: object, name: str = 'expire_after') -> ExpireAfter
     if value < 0:
         raise ConfigurationError(f'{name}={value!r} is negative; allowed: {_ALLOWED}')
     try:
-        return timedelta(seconds=value)
+        return Seconds(value)
     except OverflowError:
         raise ConfigurationError(f'{name}={value!r} is too large; allowed: {_ALLOWED}') from None
 

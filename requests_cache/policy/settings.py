@@ -114,6 +114,8 @@ class CacheSettings:
             stored cookie would be replayed to whoever gets the cached response).
         coalesce_timeout: Seconds a request waits for an identical request already in flight
             (same key, same process) before sending its own; 0 turns coalescing off.
+        autoclose: Close the cache when the session is closed (requests-cache 1.x kept it among
+            the settings too, where it may be changed).
         coalesce_across_processes: Coalesce identical misses across every process and machine
             sharing the store too (Redis, SQLite, filesystem), with a lease per key in the store;
             costs a write or two per miss.
@@ -142,6 +144,7 @@ class CacheSettings:
     store_set_cookie: bool = False
     coalesce_timeout: float = DEFAULT_COALESCE_TIMEOUT
     coalesce_across_processes: bool = False
+    autoclose: bool = True
     isolate_credentials: bool = True
     expire_after_given: bool = False
 
@@ -402,5 +405,23 @@ _VALIDATORS: dict[str, Callable[[Any, str], Any]] = {
     'store_set_cookie': _bool,
     'coalesce_timeout': _seconds,
     'coalesce_across_processes': _bool,
+    'autoclose': _bool,
     'isolate_credentials': _bool,
 }
+
+
+# --- requests-cache 1.x names, kept for code written for it ---------------------------------------
+#: Every method requests-cache 1.x could cache (1.x name), for ``allowable_methods=ALL_METHODS``.
+ALL_METHODS = ('GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE')
+#: The default cache name (1.x name).
+DEFAULT_CACHE_NAME = 'http_cache'
+#: The default ``allowable_methods`` (1.x name).
+DEFAULT_METHODS = DEFAULT_ALLOWABLE_METHODS
+#: The default ``allowable_codes`` (1.x name).
+DEFAULT_STATUS_CODES = DEFAULT_ALLOWABLE_CODES
+#: Credential query and body parameters in the default ``ignored_parameters`` (1.x name).
+AUTH_PARAMS = ('access_token', 'api_key', 'apikey')
+#: Credential headers in the default ``ignored_parameters`` (1.x name); unlike 1.x, with ``Cookie``.
+AUTH_HEADERS = tuple(name for name in DEFAULT_IGNORED_PARAMETERS if name not in AUTH_PARAMS)
+#: The default ``ignored_parameters`` (1.x name): ``AUTH_HEADERS + AUTH_PARAMS``.
+DEFAULT_IGNORED_PARAMS = AUTH_HEADERS + AUTH_PARAMS

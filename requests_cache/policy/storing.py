@@ -14,6 +14,7 @@ from .freshness import (
     explicit_lifetime,
     heuristic_lifetime,
 )
+from .methods import allowed_method
 from .model import DontStore, RequestFacts, Store, StoreDecision
 from .ranges import partial_refusal
 from .settings import CacheSettings, RequestOptions
@@ -58,7 +59,7 @@ def may_store(
         return DontStore('the session is read-only')
     if status == 304 or status < 200:
         return DontStore(f'a {status} answer is not a complete response')
-    if request.method.upper() not in settings.allowable_methods:
+    if not allowed_method(request.method, request.headers, settings.allowable_methods):
         return DontStore(f'method {request.method} is not in allowable_methods')
     if settings.cache_control:
         refusal = _rfc_refusal(request, status, response_headers)

@@ -31,7 +31,7 @@ def _zlib_stage() -> Stage:
         return memoryview(out)
 
     # Streams: deflate gives the same bytes however its input is split (zlib_compress_blob).
-    return Stage(dumps, loads, 'zlib', stream=zlib_compress_blob)
+    return Stage(dumps=dumps, loads=loads, name='zlib', stream=zlib_compress_blob)
 
 
 def _zstd_stage() -> Stage:
@@ -52,9 +52,9 @@ def _zstd_stage() -> Stage:
     # compress does (which records the content size), and a streamed blob must match byte for
     # byte; so large streamed bodies are compressed in memory with zstd.
     return Stage(
-        lambda value: compress(join_chunks(value)),
-        lambda data: memoryview(decompress(bytes(data))),
-        'zstd',
+        dumps=lambda value: compress(join_chunks(value)),
+        loads=lambda data: memoryview(decompress(bytes(data))),
+        name='zstd',
     )
 
 

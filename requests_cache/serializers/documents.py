@@ -10,12 +10,13 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import MissingDependencyError
+from .lazy import LazyPipeline
 from .pipeline import SerializerPipeline, Stage
 
 __all__ = ['bson_document', 'bson_serializer', 'dynamodb_document']
 
 
-def bson_serializer() -> SerializerPipeline:
+def _bson_pipeline() -> SerializerPipeline:
     """Build the BSON pipeline (pymongo's ``bson``); bodies stay raw binary.
 
     Returns:
@@ -32,7 +33,7 @@ def bson_serializer() -> SerializerPipeline:
     def loads(data: Any) -> Any:
         return bson.decode(bytes(data))
 
-    return SerializerPipeline([Stage(bson.encode, loads, 'bson')], 'bson')
+    return SerializerPipeline([Stage(dumps=bson.encode, loads=loads, name='bson')], 'bson')
 
 
 def _unwrap_binary(value: Any) -> Any:
@@ -53,9 +54,15 @@ def _from_document(entry: dict[str, Any]) -> dict[str, Any]:
     return converted
 
 
+#: BSON (pymongo's ``bson``); pymongo is imported when the format is first used.
+bson_serializer = LazyPipeline('bson', _bson_pipeline)
+
+
 #: The entry dict with bytes left as bytes, which MongoDB stores as BSON binary.
 bson_document = SerializerPipeline(
-    [Stage(dict, _from_document, 'bson-document')], 'bson_document', is_binary=False
+    [Stage(dumps=dict, loads=_from_document, name='bson-document')],
+    'bson_document',
+    is_binary=False,
 )
 
 
@@ -85,7 +92,7 @@ def _from_dynamodb(value: Any) -> Any:
 
 #: The entry dict with floats as Decimal and bytes as binary, as DynamoDB items require.
 dynamodb_document = SerializerPipeline(
-    [Stage(_to_dynamodb, _from_dynamodb, 'dynamodb-document')],
+    [Stage(dumps=_to_dynamodb, loads=_from_dynamodb, name='dynamodb-document')],
     'dynamodb_document',
     is_binary=False,
 )

@@ -24,7 +24,7 @@ import pickle
 import struct
 import threading
 from collections.abc import Sequence
-from typing import Any, Callable, Optional, Union
+from typing import Any, Optional, Union
 
 import msgpack
 
@@ -32,6 +32,8 @@ from ..errors import ConfigurationError
 from .chunks import ChunkedBlob, SliceBlob, StoredBlob, joined
 from .compression import compressed
 from .documents import bson_document, bson_serializer, dynamodb_document
+from .json_libs import orjson_serializer, ujson_serializer
+from .lazy import LazyPipeline
 from .pipeline import SerializerPipeline, Stage
 from .signing import SecretKey, signed
 from .text import json_document, json_serializer, yaml_serializer
@@ -107,31 +109,44 @@ def _frame_stream(entry: dict[str, Any]) -> ChunkedBlob:
 
 #: The default format: safe to load from untrusted storage, and at least as fast as pickle.
 binary_serializer = SerializerPipeline(
-    [Stage(_frame_dumps, _frame_loads, 'msgpack-frame', stream=_frame_stream, lazy=_frame_lazy)],
+    [
+        Stage(
+            dumps=_frame_dumps,
+            loads=_frame_loads,
+            name='msgpack-frame',
+            stream=_frame_stream,
+            lazy=_frame_lazy,
+        )
+    ],
     'binary',
     version=3,
 )
 
 #: Pickle: loading it runs code chosen by whoever wrote the blob. Opt in only, and sign it.
 pickle_serializer = SerializerPipeline(
-    [Stage(lambda d: pickle.dumps(d, protocol=5), pickle.loads, 'pickle')], 'pickle', safe=False
+    [Stage(dumps=lambda d: pickle.dumps(d, protocol=5), loads=pickle.loads, name='pickle')],
+    'pickle',
+    safe=False,
 )
 
-#: Format names for ``serializer=``: a pipeline, or a factory for formats with optional imports.
-SERIALIZERS: dict[str, Union[SerializerPipeline, Callable[[], SerializerPipeline]]] = {
+#: Format names for ``serializer=``; formats that need an optional library load it on first use.
+SERIALIZERS: dict[str, SerializerPipeline] = {
     'binary': binary_serializer,
     'bson': bson_serializer,
     'bson_document': bson_document,
     'dynamodb_document': dynamodb_document,
     'json': json_serializer,
     'json_document': json_document,
+    'orjson': orjson_serializer,
     'pickle': pickle_serializer,
+    'ujson': ujson_serializer,
     'yaml': yaml_serializer,
 }
 
 
 def init_serializer(
-    serializer: Union[str, SerializerPipeline, None] = None,
+    serializer: Any = None,
+    decode_content: Optional[bool] = None,
     *,
     compress: Optional[str] = None,
     secret_key: Union[SecretKey, Sequence[SecretKey], None] = None,
@@ -140,7 +155,11 @@ def init_serializer(
     """Resolve the ``serializer=`` argument: None (the default), a name, or a pipeline.
 
     Args:
-        serializer: A format name from `SERIALIZERS`, a pipeline, or None for ``binary``.
+        serializer: A format name from `SERIALIZERS`, a pipeline, or None for ``binary``. As in
+            requests-cache 1.x, a `Stage` or any object with ``dumps`` and ``loads`` (such as the
+            ``pickle`` module) is made into a pipeline of its own.
+        decode_content: requests-cache 1.x's option to store bodies decoded; accepted, and a
+            no-op: see `SerializerPipeline.set_decode_content`.
         compress: ``'zlib'`` or ``'zstd'`` to compress the blob (binary pipelines only).
         secret_key: Sign blobs with this key; a list rotates keys (the first signs, all verify).
         strict: Raise `StorageError` for unreadable blobs instead of a logged miss.
@@ -153,6 +172,9 @@ def init_serializer(
         MissingDependencyError: The format needs an optional package that is not installed.
     """
     pipeline = _resolve(serializer)
+    if decode_content is not None and decode_content != pipeline.decode_content:
+        pipeline = pipeline.copy()  # never change a shared module-level pipeline
+        pipeline.set_decode_content(decode_content)
     if compress:
         pipeline = compressed(pipeline, compress)
     if secret_key:
@@ -164,15 +186,24 @@ def init_serializer(
     return pipeline
 
 
-def _resolve(serializer: Union[str, SerializerPipeline, None]) -> SerializerPipeline:
+def _resolve(serializer: Any) -> SerializerPipeline:
     if serializer is None:
         return binary_serializer
+    if isinstance(serializer, LazyPipeline):
+        return serializer.load()  # a missing library is reported here, when the cache is made
     if isinstance(serializer, SerializerPipeline):
         return serializer
     if isinstance(serializer, str) and serializer in SERIALIZERS:
         found = SERIALIZERS[serializer]
-        return found if isinstance(found, SerializerPipeline) else found()
+        return found.load() if isinstance(found, LazyPipeline) else found
+    if (
+        not isinstance(serializer, str)
+        and hasattr(serializer, 'dumps')
+        and hasattr(serializer, 'loads')
+    ):
+        # requests-cache 1.x: serializer=pickle, or any object with dumps() and loads()
+        return SerializerPipeline([serializer])
     raise ConfigurationError(
-        f'serializer={serializer!r} is not valid; allowed: None, a SerializerPipeline, '
-        f'or one of {sorted(SERIALIZERS)}'
+        f'serializer={serializer!r} is not valid; allowed: None, a SerializerPipeline, an object '
+        f'with dumps() and loads(), or one of {sorted(SERIALIZERS)}'
     )

@@ -16,11 +16,12 @@ chunks) instead of bytes, so a backend can write the blob a chunk at a time.
 
 from __future__ import annotations
 
+import copy
 import logging
 import zlib
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
 
 from ..errors import StorageError
 from ..models import CachedResponse
@@ -38,23 +39,42 @@ class Stage:
     """One reversible step of a pipeline.
 
     Args:
-        dumps: Transforms a value toward storage.
-        loads: Reverses ``dumps``. In a binary pipeline the stage closest to storage receives a
-            `memoryview`; stages that need `bytes` convert it.
-        name: A short name for logs and ``repr``.
+        obj: An object whose methods ``dumps`` and ``loads`` name (requests-cache 1.x style:
+            ``Stage(pickle)``, ``Stage(yaml, dumps='safe_dump', loads='safe_load')``).
+        dumps: Transforms a value toward storage: a function, or a method name of ``obj``.
+        loads: Reverses ``dumps``: a function, or a method name of ``obj``. In a binary pipeline
+            the stage closest to storage receives a `memoryview`; stages that need `bytes`
+            convert it.
+        name: A short name for logs and ``repr``. A stage without one is taken to be written for
+            requests-cache 1.x: it is given ``bytes`` rather than memoryviews or chunk lists.
+        stream: See `stream` below.
+
+    Raises:
+        TypeError: ``dumps`` or ``loads`` is neither callable nor a method of ``obj``.
     """
 
     def __init__(
         self,
-        dumps: Callable[[Any], Any],
-        loads: Callable[[Any], Any],
+        obj: Any = None,
+        dumps: Union[str, Callable[[Any], Any]] = 'dumps',
+        loads: Union[str, Callable[[Any], Any]] = 'loads',
         name: str = '',
         stream: Optional[Callable[[Any], ChunkedBlob]] = None,
         lazy: Optional[Callable[[StoredBlob, int, int], Any]] = None,
     ) -> None:
-        self.dumps = dumps
-        self.loads = loads
-        self.name = name or getattr(dumps, '__module__', 'stage')
+        dumps_fn = getattr(obj, dumps, None) if isinstance(dumps, str) else dumps
+        loads_fn = getattr(obj, loads, None) if isinstance(loads, str) else loads
+        if not callable(dumps_fn) or not callable(loads_fn):
+            raise TypeError(
+                f'Stage({obj!r}, dumps={dumps!r}, loads={loads!r}) is not valid; allowed: dumps '
+                'and loads functions, or an object and the names of its dumps and loads methods'
+            )
+        self.obj = obj
+        self.name = name or _stage_name(obj, dumps_fn)
+        if name:
+            self.dumps, self.loads = dumps_fn, loads_fn
+        else:  # a user's stage: plain bytes in, whatever our stages hand over
+            self.dumps, self.loads = _joined_input(dumps_fn), _bytes_input(loads_fn)
         #: Optional: ``loads`` for bytes ``start`` to ``end`` of a value still in storage,
         #: returning the entry dict with the body as a `SliceBlob` of it, so a large hit is
         #: never read whole. Only the stage closest to storage of a one-stage pipeline uses it.
@@ -65,8 +85,35 @@ class Stage:
         #: None means the stage needs the whole value in memory.
         self.stream = stream
 
+    def copy(self) -> Stage:
+        """A copy of this stage (1.x name); stages hold no state, so it behaves the same."""
+        return copy.copy(self)
+
     def __repr__(self) -> str:
         return f'Stage({self.name})'
+
+
+def _stage_name(obj: Any, dumps: Callable[[Any], Any]) -> str:
+    owner = obj if obj is not None else dumps
+    return str(getattr(owner, '__name__', None) or getattr(dumps, '__module__', None) or 'stage')
+
+
+def _joined_input(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def dumps(value: Any) -> Any:
+        if isinstance(value, (list, tuple)) and all(
+            isinstance(c, (bytes, memoryview)) for c in value
+        ):
+            value = join_chunks(value)
+        return function(bytes(value) if isinstance(value, memoryview) else value)
+
+    return dumps
+
+
+def _bytes_input(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def loads(value: Any) -> Any:
+        return function(bytes(value) if isinstance(value, (memoryview, bytearray)) else value)
+
+    return loads
 
 
 def join_chunks(value: Any, prefix: bytes = b'') -> bytes:
@@ -115,21 +162,35 @@ class SerializerPipeline:
 
     def __init__(
         self,
-        stages: Sequence[Stage],
-        name: str,
+        stages: Sequence[Any],
+        name: Optional[str] = None,
         version: int = 2,
         is_binary: bool = True,
         strict: bool = False,
         safe: bool = True,
     ) -> None:
-        self.stages = tuple(stages)
-        self.name = name
+        steps = [step for stage in stages for step in _steps(stage)]
+        self.stages = tuple(step for step, _ in steps)
+        self.name = name or 'custom:' + '+'.join(stage.name for stage in self.stages)
         self.version = version
         self.is_binary = is_binary
         self.strict = strict
-        self.safe = safe
-        self.tag = f'rc/{name}/{version}\n'
+        self.safe = safe and all(step_safe for _, step_safe in steps)
+        #: requests-cache 1.x's option to store bodies decoded; our text formats always keep a
+        #: UTF-8 body readable, so it changes nothing (see `set_decode_content`).
+        self.decode_content = False
+        self.tag = f'rc/{self.name}/{version}\n'
         self._tag_bytes = self.tag.encode()
+
+    def copy(self) -> SerializerPipeline:
+        """A copy of this pipeline (1.x name)."""
+        return copy.copy(self)
+
+    def set_decode_content(self, decode_content: bool) -> None:
+        """requests-cache 1.x's switch for storing bodies decoded; kept as a no-op flag: text
+        formats (``json``, ``yaml``) always store a UTF-8 body as readable text, and binary ones
+        store it as raw bytes."""
+        self.decode_content = decode_content
 
     def dumps(self, response: CachedResponse, cache_key: Optional[str] = None) -> Any:
         """Serialize a response into a tagged blob (bytes) or document (dict).
@@ -143,13 +204,16 @@ class SerializerPipeline:
             Bytes for binary pipelines, a dict for document pipelines.
         """
         value: Any = response_to_entry(response)
-        if not self.is_binary:
-            checksum = entry_checksum(value)
+        checksum = None if self.is_binary else entry_checksum(value)
         for stage in self.stages:
             value = stage.dumps(value)
-        if self.is_binary:
-            return sealed(value, self._tag_bytes)
-        return {'_format': self.tag, '_checksum': checksum, **value}
+        if isinstance(value, dict):  # a document (MongoDB, DynamoDB)
+            if checksum is None:
+                checksum = entry_checksum(response_to_entry(response))
+            return {'_format': self.tag, '_checksum': checksum, **value}
+        if isinstance(value, str):  # a 1.x text stage (json.dumps, yaml.safe_dump)
+            value = value.encode('utf-8')
+        return sealed(value, self._tag_bytes)
 
     @property
     def streams(self) -> bool:
@@ -210,16 +274,16 @@ class SerializerPipeline:
             raise
 
     def _loads(self, blob: Any, cache_key: str) -> CachedResponse:
-        if self.is_binary:
-            value = self._verified(blob, self._untag(blob))
-            checksum = None
-        else:
+        document = isinstance(blob, dict)
+        if document:
             value = self._untag(blob)
             checksum = value.pop('_checksum', None)
+        else:
+            value = self._verified(blob, self._untag(blob))
         try:
             for stage in reversed(self.stages):
                 value = stage.loads(value)
-            if not self.is_binary:
+            if document:
                 _check_entry(value, checksum)
         except DecodeError:
             raise
@@ -263,7 +327,7 @@ class SerializerPipeline:
         return payload[: -TRAILER.size]
 
     def _untag(self, blob: Any) -> Any:
-        if self.is_binary:
+        if not isinstance(blob, dict):
             # bytes.startswith is the common, fast path; other buffers compare a view slice.
             if isinstance(blob, bytes):
                 tagged = blob.startswith(self._tag_bytes)
@@ -274,7 +338,7 @@ class SerializerPipeline:
             if not tagged:
                 raise DecodeError(f'not a {self.tag.strip()!r} blob: {_describe(blob)}')
             return memoryview(blob)[len(self._tag_bytes) :]
-        if not isinstance(blob, dict) or blob.get('_format') != self.tag:
+        if blob.get('_format') != self.tag:
             raise DecodeError(f'not a {self.tag.strip()!r} document: {_describe(blob)}')
         return {k: v for k, v in blob.items() if k != '_format'}
 
@@ -294,3 +358,41 @@ def _describe(blob: Any) -> str:
     if isinstance(blob, (bytes, bytearray, memoryview)):
         return f'starts with {bytes(blob[:16])!r}'
     return f'a {type(blob).__name__}'
+
+
+def _steps(stage: Any) -> list[tuple[Stage, bool]]:
+    """The stages a pipeline is built from, each with whether it is safe to load untrusted data.
+
+    requests-cache 1.x pipelines could hold other pipelines, response stages (``CattrStage``)
+    and any object with ``dumps``/``loads``: a plain pipeline's stages join ours; a response stage
+    is dropped, because every pipeline starts by turning the response into its entry dict; other
+    objects become a `Stage`. Pickle, plain or wrapped, is not safe.
+    """
+    if type(stage) is SerializerPipeline or getattr(stage, 'joins_pipelines', False):
+        return [(step, stage.safe) for step in stage.stages]
+    if isinstance(stage, SerializerPipeline):  # e.g. signed: its dumps does more than its stages
+        return [(_pipeline_stage(stage), stage.safe)]
+    if getattr(stage, 'is_response_stage', False):
+        return []
+    if isinstance(stage, Stage):
+        return [(stage, not _is_pickle(stage.obj))]
+    if hasattr(stage, 'dumps') and hasattr(stage, 'loads'):
+        return [(Stage(stage), not _is_pickle(stage))]
+    raise TypeError(
+        f'{stage!r} is not a valid stage; allowed: a Stage, a SerializerPipeline, '
+        'or an object with dumps() and loads()'
+    )
+
+
+def _is_pickle(obj: Any) -> bool:
+    return getattr(obj, '__name__', None) in ('pickle', '_pickle', 'dill', 'cloudpickle')
+
+
+def _pipeline_stage(pipeline: SerializerPipeline) -> Stage:
+    """A whole pipeline as one stage over the entry dict (for pipelines that add their own
+    framing, such as signing)."""
+    return Stage(
+        dumps=lambda entry: pipeline.dumps(entry_to_response(entry, '')),
+        loads=lambda blob: response_to_entry(pipeline.loads(blob)),
+        name=pipeline.name,
+    )

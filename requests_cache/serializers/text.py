@@ -12,6 +12,7 @@ import json
 from typing import Any, Union
 
 from ..errors import MissingDependencyError
+from .lazy import LazyPipeline
 from .pipeline import SerializerPipeline, Stage
 
 __all__ = ['json_document', 'json_serializer', 'text_fields_stage', 'yaml_serializer']
@@ -62,7 +63,7 @@ def _expect_str(value: Any) -> str:
 
 
 #: Converts bytes fields to text: the first stage of every text or document format.
-text_fields_stage = Stage(_to_text_fields, _from_text_fields, 'text-fields')
+text_fields_stage = Stage(dumps=_to_text_fields, loads=_from_text_fields, name='text-fields')
 
 
 def _json_dumps(doc: dict[str, Any]) -> bytes:
@@ -70,13 +71,13 @@ def _json_dumps(doc: dict[str, Any]) -> bytes:
 
 
 def _json_loads(data: Any) -> Any:
-    # json.loads does not take a memoryview.
-    return json.loads(bytes(data))
+    # json.loads does not take a memoryview; a str comes from a 1.x utf8_encoder stage.
+    return json.loads(data if isinstance(data, str) else bytes(data))
 
 
 #: Human-readable JSON; bodies as text when they are UTF-8, else base64.
 json_serializer = SerializerPipeline(
-    [text_fields_stage, Stage(_json_dumps, _json_loads, 'json')], 'json'
+    [text_fields_stage, Stage(dumps=_json_dumps, loads=_json_loads, name='json')], 'json'
 )
 
 #: The JSON shape as a dict, for document stores (MongoDB) where fields stay queryable.
@@ -87,7 +88,7 @@ json_document = SerializerPipeline([text_fields_stage], 'json_document', is_bina
 _YAML_END = b'\n...\n'
 
 
-def yaml_serializer() -> SerializerPipeline:
+def _yaml_pipeline() -> SerializerPipeline:
     """Build the YAML pipeline: safe_dump/safe_load only, never the full (code-running) loader.
 
     Returns:
@@ -109,9 +110,15 @@ def yaml_serializer() -> SerializerPipeline:
         return text.encode('utf-8')
 
     def loads(data: Any) -> Any:
-        raw = bytes(data)
+        raw = data.encode('utf-8') if isinstance(data, str) else bytes(data)
         if not raw.endswith(_YAML_END):
             raise ValueError('YAML document is truncated (no end marker)')
         return yaml.load(raw, Loader=loader)  # a SafeLoader: builds plain values only
 
-    return SerializerPipeline([text_fields_stage, Stage(dumps, loads, 'yaml')], 'yaml')
+    return SerializerPipeline(
+        [text_fields_stage, Stage(dumps=dumps, loads=loads, name='yaml')], 'yaml'
+    )
+
+
+#: YAML (safe_dump / safe_load only); PyYAML is imported when the format is first used.
+yaml_serializer = LazyPipeline('yaml', _yaml_pipeline)

@@ -55,6 +55,20 @@ Process-wide state
   connections after ``fork()`` and write statistics at exit.
 """
 
+import logging
+
+import requests
+
 from ._mixin import CachedSession, CacheMixin
+from ._serve import gateway_timeout
 
 __all__ = ['CacheMixin', 'CachedSession']
+
+logger = logging.getLogger(__name__)
+
+# requests-cache 1.x names of this module, kept for code written for it (see docs/migration.md).
+#: ``requests.Session`` itself (1.x name).
+OriginalSession = requests.Session
+#: ``get_504_response(request)``: the 504 a session answers when ``only_if_cached`` finds
+#: nothing usable (1.x name).
+get_504_response = gateway_timeout

@@ -14,8 +14,8 @@ Across processes and machines (``coalesce_across_processes=True``), the leader o
 also takes a lease on the key in the shared store (`requests_cache.backends.leases`); the
 leaders of other processes wait for it as followers do, and look the key up again. A leader
 that stored nothing leaves a short-lived mark, so the others fetch at once instead of one after
-the other; a leader that dies loses its lease after ``coalesce_timeout`` seconds, and exactly
-one waiter takes over. Nobody waits past its own timeout.
+the other; a leader that dies loses its lease after half of ``coalesce_timeout`` (`LEASE_SHARE`),
+and exactly one waiter takes over. Nobody waits past its own timeout.
 
 A request never waits on itself: a redirect back to the same URL, or a response hook that sends
 the same request, runs inside the fetch it would wait for. The keys a context is leading are
@@ -41,6 +41,7 @@ from ..policy import CacheSettings, RequestOptions
 from ._context import STORED
 
 __all__ = [
+    'LEASE_SHARE',
     'InFlight',
     'coalesce_in_store',
     'coalesces',
@@ -187,6 +188,11 @@ def coalesces(settings: CacheSettings, options: RequestOptions, own_validators: 
     )
 
 
+#: A leader's lease lasts this share of ``coalesce_timeout``: a leader that died is replaced (by
+#: one waiter) halfway through the others' wait, leaving the replacement time to finish before
+#: they give up and fetch themselves.
+LEASE_SHARE = 0.5
+
 #: Seconds the mark of a leader that stored nothing lasts: long enough for its waiters to see it.
 UNSTORED_MARK_TTL = 5.0
 
@@ -219,7 +225,9 @@ def coalesce_in_store(
     """
     lease = cache.lease(key, ttl=ttl)
     deadline = time.monotonic() + wait
+    waited = False
     while not lease.try_acquire():
+        waited = True
         remaining = deadline - time.monotonic()
         if remaining <= 0 or not lease.wait_for_release(remaining):
             logger.debug('%s: gave up waiting for another process; fetching', key)
@@ -233,6 +241,12 @@ def coalesce_in_store(
             return fetch()
         # The leader died (its lease ran out) or left nothing servable: take over, at most one.
     try:
+        # A caller that waited may take the lease just after a replacement leader stored and
+        # released it: look once more before fetching.
+        served = served_after_wait() if waited else None
+        if served is not None:
+            logger.debug('%s: served what another process stored', key)
+            return served
         response = fetch()
         if not getattr(response, STORED, False):
             cache.lease(_unstored_mark(key), ttl=UNSTORED_MARK_TTL).try_acquire()

@@ -20,6 +20,7 @@ import requests
 from requests import PreparedRequest, Request, Response
 
 from .. import policy
+from .._session_1x import wrap_session
 from ..backends import (
     BACKEND_CLASSES,
     BaseCache,
@@ -31,6 +32,7 @@ from ..errors import ConfigurationError, UnknownSettingError
 from ..models import CachedResponse, utcnow
 from ..policy import CacheSettings, Fetch, NotCached, RequestOptions, Revalidate, Serve
 from ..policy.expiration import ExpireAfterInput, UrlPattern
+from ..policy.methods import allowed_method
 from ..policy.settings import (
     DEFAULT_IGNORED_PARAMETERS,
     NOT_GIVEN,
@@ -41,6 +43,7 @@ from ..policy.settings import (
 )
 from ..stats import CacheStats
 from ._coalesce import (
+    LEASE_SHARE,
     coalesce_in_store,
     coalesces,
     coalesces_in_store,
@@ -112,6 +115,7 @@ class CacheMixin:
             'stale_if_error': stale_if_error,
             'always_revalidate': always_revalidate,
             'read_only': read_only,
+            'autoclose': autoclose,
         }
         # Left out, expire_after is not passed on: with cache_control=True, RFC 9111 alone then
         # decides (see policy.resolve_expire_after).
@@ -128,7 +132,6 @@ class CacheMixin:
         arguments = storage_arguments(backend, serializer, backend_kwargs, type(self).__name__)
         self.cache: BaseCache = init_backend(cache_name, backend, **arguments)
         self.cache.key_settings = self._settings
-        self.autoclose = autoclose
         self._disable_token = object()
         #: This session's own counters; ``cache.stats`` adds up every session on the backend.
         self.stats = CacheStats()
@@ -189,6 +192,15 @@ class CacheMixin:
         if not isinstance(value, CacheSettings):
             raise ConfigurationError(f'settings must be a CacheSettings, not {value!r}')
         self._settings = value
+
+    @property
+    def autoclose(self) -> bool:
+        """Close the cache when the session is closed (shortcut for ``settings.autoclose``)."""
+        return self._settings.autoclose
+
+    @autoclose.setter
+    def autoclose(self, value: bool) -> None:
+        self._settings = self._settings.replace(autoclose=value)
 
     @property
     def expire_after(self) -> policy.ExpireAfter:
@@ -308,7 +320,7 @@ class CacheMixin:
                 return serve_stored(exchange, lookup.cached, decision)
             case NotCached():
                 exchange.count('misses')
-                return gateway_timeout(exchange)
+                return gateway_timeout(request)
             case Revalidate() | Fetch():
                 return self._go_to_origin(exchange, lookup)
             case unreachable:
@@ -337,7 +349,7 @@ class CacheMixin:
                 return coalesce_in_store(
                     cache,
                     lookup.key,
-                    settings.coalesce_timeout,
+                    settings.coalesce_timeout * LEASE_SHARE,
                     wait,
                     lambda: self._served_after_wait(exchange),
                     lambda: self._origin_exchange(exchange, lookup, own_validators),
@@ -374,7 +386,7 @@ class CacheMixin:
     def _bypass_reason(self, request: PreparedRequest, settings: CacheSettings) -> Optional[str]:
         if is_disabled(self._disable_token):
             return 'caching is disabled in this context'
-        if (request.method or '').upper() not in settings.allowable_methods:
+        if not allowed_method(request.method or '', request.headers, settings.allowable_methods):
             return f'method {request.method} is not in allowable_methods'
         body: object = request.body  # typed bytes | str, but generators and files happen
         if body is not None and not isinstance(body, (bytes, str)):
@@ -408,7 +420,7 @@ class CacheMixin:
         # Here and not only in cache.close(): a shared cache stays open, and most backends'
         # close() only closes their connection.
         self.cache.flush_stats()
-        if self.autoclose:
+        if self._settings.autoclose:
             self.cache.close()
 
     def remove_expired_responses(self, expire_after: ExpireAfterInput = None) -> None:
@@ -432,6 +444,13 @@ class CacheMixin:
         """
         with disabled_for(self._disable_token):
             yield
+
+    def __getstate__(self) -> Any:
+        raise NotImplementedError(
+            f'a {type(self).__name__} cannot be pickled: its cache holds open connections and '
+            'files. Pickle its settings instead (session.settings.frozen()) and make a new '
+            'session from them.'
+        )
 
     def __repr__(self) -> str:
         return f'<{type(self).__name__}(cache={self.cache!r}, settings={self._settings!r})>'
@@ -494,3 +513,7 @@ class CachedSession(CacheMixin, requests.Session):  # type: ignore[misc]  # requ
         UnknownSettingError: A keyword argument nothing accepts (a `TypeError`).
         ConfigurationError: A setting with a value that is not allowed (a `ValueError`).
     """
+
+    #: ``CachedSession.wrap(session, **kwargs)``: a cached session with the state of an existing
+    #: ``requests.Session`` (requests-cache 1.x name; see `requests_cache._session_1x`).
+    wrap: Any = classmethod(wrap_session)  # type: ignore[arg-type]

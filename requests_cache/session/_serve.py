@@ -10,7 +10,7 @@ the request that found it, redacted.
 
 from __future__ import annotations
 
-from requests import Response
+from requests import PreparedRequest, Response
 from requests.hooks import dispatch_hook
 from requests.models import REDIRECT_STATI
 
@@ -94,9 +94,8 @@ def not_modified_answer(cached: CachedResponse) -> CachedResponse:
     )
 
 
-def gateway_timeout(exchange: Exchange) -> Response:
+def gateway_timeout(request: PreparedRequest) -> Response:
     """The 504 a request that may not use the network gets when nothing usable is stored."""
-    request = exchange.request
     response = Response()
     response.status_code = 504
     response.reason = 'Not Cached'

@@ -228,9 +228,9 @@ def test_redis_max_size_holds(make_cache):
     cache = make_cache('redis', max_size=20_000)
     for i in range(60):
         cache.save_response(make_response(f'k{i}', body=b'x' * 1000), f'k{i}')
-        assert sum(len(blob) for blob in cache.responses.values()) <= 20_000
+        assert sum(len(cache.responses[k]) for k in cache.responses) <= 20_000
     tracked = int(cache.connection.get(cache.responses.bounds.keys[3]))
-    assert tracked == sum(len(blob) for blob in cache.responses.values())
+    assert tracked == sum(len(cache.responses[k]) for k in cache.responses)
     assert len(cache.responses) > 5 and cache.stats.evictions > 0
 
 

@@ -16,7 +16,8 @@ from requests_cache.errors import ConfigurationError
 def test_every_name_resolves(name):
     """Every registered name imports to a BaseCache subclass of the registered name."""
     cls = backend_class(name)
-    assert BACKEND_CLASSES[name].endswith(f':{cls.__name__}')
+    assert cls is BACKEND_CLASSES[name]
+    assert BACKEND_CLASSES.spec(name).endswith(f':{cls.__name__}')
 
 
 def test_unknown_name():

@@ -56,7 +56,7 @@ def stored_bytes(cache: BaseCache) -> int:
     """What the backend counts against max_size: file sizes on disk, else blob lengths."""
     if isinstance(cache, FileCache):
         return sum(path.stat().st_size for path in cache.paths())
-    return sum(len(blob) for blob in cache.responses.values())
+    return sum(len(cache.responses[key]) for key in cache.responses)
 
 
 def all_decode(cache: BaseCache) -> bool:

@@ -28,7 +28,7 @@ def test_migrate_with_trust_pickle_copies_every_response(tmp_path):
     source = shutil.copy(FIXTURES / 'rc133_cache.sqlite', tmp_path / 'old.sqlite')
     result = _cli('-c', 'new', '--json', 'migrate', str(source), '--trust-pickle', cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {'copied': 3, 'skipped': []}
+    assert json.loads(result.stdout) == {'copied': 3, 'skipped': [], 'failed': []}
     listed = _cli('-c', 'new', '--json', 'list', cwd=tmp_path)
     assert len(json.loads(listed.stdout)) == 3
 

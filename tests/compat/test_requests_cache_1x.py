@@ -284,9 +284,6 @@ def test_cache_management_by_key(origin: Origin, demo_session: CachedSession) ->
     assert demo_session.cache.urls() == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason='1.x: cache.responses values are CachedResponse objects; here bytes'
-)
 def test_responses_values_are_responses(origin: Origin, demo_session: CachedSession) -> None:
     """1.x recipe: `for response in session.cache.responses.values(): print(response.url)`."""
     demo_session.get(origin.url('/a'))

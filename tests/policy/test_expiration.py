@@ -46,7 +46,7 @@ def test_parse_expire_after_accepts(value: object, expected: object) -> None:
     """Every documented input form is normalized to a timedelta, a UTC datetime or a Special."""
     result = parse_expire_after(value)
     assert result == expected
-    assert type(result) is type(expected)
+    assert isinstance(result, type(expected))
 
 
 def test_parse_expire_after_converts_aware_datetime_to_utc() -> None:
@@ -54,6 +54,13 @@ def test_parse_expire_after_converts_aware_datetime_to_utc() -> None:
     result = parse_expire_after(datetime(2024, 1, 1, 7, tzinfo=EST))
     assert isinstance(result, datetime)
     assert result.tzinfo is timezone.utc
+
+
+def test_parse_expire_after_reads_naive_datetime_as_utc() -> None:
+    """A naive datetime, which requests-cache 1.x accepted, is the same time in UTC."""
+    assert parse_expire_after(datetime(2030, 1, 1, 12)) == datetime(
+        2030, 1, 1, 12, tzinfo=timezone.utc
+    )
 
 
 @pytest.mark.parametrize(
@@ -67,7 +74,6 @@ def test_parse_expire_after_converts_aware_datetime_to_utc() -> None:
         float('-inf'),
         True,
         False,
-        datetime(2024, 1, 1),
         datetime.max.replace(tzinfo=EST),
         '60',
         'never',

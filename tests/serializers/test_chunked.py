@@ -144,6 +144,6 @@ def test_file_shorter_than_its_blob_is_a_storage_error():
 
 def test_pipeline_with_a_stage_that_cannot_stream_does_not_stream():
     """One stage without a stream step makes the whole pipeline fall back."""
-    identity = Stage(lambda value: value, lambda value: value, 'identity')
+    identity = Stage(dumps=lambda value: value, loads=lambda value: value, name='identity')
     custom = SerializerPipeline([*binary_serializer.stages, identity], 'custom')
     assert binary_serializer.streams and not custom.streams

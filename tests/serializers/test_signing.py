@@ -28,7 +28,9 @@ class SpyStage(Stage):
 
     def __init__(self) -> None:
         self.calls = 0
-        super().__init__(lambda d: pickle.dumps(d, protocol=5), self._loads, 'spy-pickle')
+        super().__init__(
+            dumps=lambda d: pickle.dumps(d, protocol=5), loads=self._loads, name='spy-pickle'
+        )
 
     def _loads(self, data: Any) -> Any:
         self.calls += 1
