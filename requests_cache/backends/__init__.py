@@ -186,7 +186,9 @@ def check_backend_kwargs(
         ConfigurationError: ``backend`` is neither a name nor a `BaseCache`.
     """
     if isinstance(backend, BaseCache):
-        BaseCache.check_kwargs(backend_kwargs, caller)  # an instance takes no arguments at all
+        # As in 1.x, the arguments that made the instance may be given again (and are unused);
+        # only their names are checked, so a misspelt one still fails.
+        type(backend).check_kwargs(translate(type(backend), backend_kwargs)[0], caller)
     elif backend is None or (isinstance(backend, str) and backend in BACKEND_CLASSES):
         backend_class(backend or 'sqlite').check_kwargs(backend_kwargs, caller)
     elif not isinstance(backend, str):  # an unknown name is init_backend's to explain

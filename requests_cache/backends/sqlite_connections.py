@@ -179,13 +179,16 @@ class SQLiteConnections:
                 assert self.path is not None
                 connection = _connect_read_only(self.path, self.busy_timeout, self.connect_kwargs)
             else:
+                options = {
+                    # A write must not wait in SQLite's busy handler past write_timeout.
+                    'timeout': min(self.busy_timeout, self.write_timeout),
+                    **self.connect_kwargs,
+                }
                 connection = sqlite3.connect(
                     str(self.path),
-                    # A write must not wait in SQLite's busy handler past write_timeout.
-                    timeout=min(self.busy_timeout, self.write_timeout),
                     isolation_level=None,  # we issue BEGIN ourselves
                     check_same_thread=False,
-                    **self.connect_kwargs,
+                    **options,
                 )
                 try:
                     if self.wal:
@@ -440,10 +443,9 @@ def _connect_read_only(
         connection = sqlite3.connect(
             f'{uri}?{mode}',
             uri=True,
-            timeout=busy_timeout,
             isolation_level=None,
             check_same_thread=False,
-            **connect_kwargs,
+            **{'timeout': busy_timeout, **connect_kwargs},
         )
         try:
             connection.execute('SELECT COUNT(*) FROM sqlite_master').fetchone()

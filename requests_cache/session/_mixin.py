@@ -153,8 +153,6 @@ class CacheMixin:
             type(backend) if isinstance(backend, BaseCache) else backend_class(backend or 'sqlite')
         )
         for_backend = cls.accepted_kwargs() | {'secret_key', 'strict'}
-        if isinstance(backend, BaseCache):
-            for_backend = {'secret_key', 'strict', 'serializer'}  # rejected with a clear message
         backend_kwargs = {k: v for k, v in kwargs.items() if k in for_backend}
         rest = {k: v for k, v in kwargs.items() if k not in for_backend}
         accepted = _accepted_by_next_class(type(self))
