@@ -190,7 +190,9 @@ def check_backend_kwargs(
         # only their names are checked, so a misspelt one still fails.
         type(backend).check_kwargs(translate(type(backend), backend_kwargs)[0], caller)
     elif backend is None or (isinstance(backend, str) and backend in BACKEND_CLASSES):
-        backend_class(backend or 'sqlite').check_kwargs(backend_kwargs, caller)
+        cls = backend_class(backend or 'sqlite')
+        if isinstance(cls, type) and issubclass(cls, BaseCache):  # (1.x code may register any)
+            cls.check_kwargs(backend_kwargs, caller)
     elif not isinstance(backend, str):  # an unknown name is init_backend's to explain
         raise ConfigurationError(
             f'backend={backend!r} is not valid; allowed: a backend name or a BaseCache instance'

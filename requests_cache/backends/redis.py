@@ -185,9 +185,13 @@ class RedisStorage(BaseStorage):
         expire_ms: Optional[int] = None
         if self.ttl and expires is not None:
             expire_ms = int((expires + self.ttl_offset - utcnow()).total_seconds() * 1000)
+            offset_ms = int(self.ttl_offset.total_seconds() * 1000)
             if expire_ms <= 0:
-                # Past the revalidation window already: storing it would only waste memory.
-                logger.debug('Not storing %s: expired more than ttl_offset ago', key)
+                # Stored already stale (an old Date, or an expiry given by hand): it is kept
+                # ttl_offset from now, long enough to be revalidated, as 1.x kept it too.
+                expire_ms = offset_ms
+            if expire_ms <= 0:
+                logger.debug('Not storing %s: stale, and ttl_offset is 0', key)
                 self.pop(key, None)
                 return
         try:

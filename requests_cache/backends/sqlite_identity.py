@@ -10,9 +10,11 @@ what is at the path                    verdict
 =====================================  ===============================================
 nothing, or an empty file              ours to create
 SQLite header, our ``application_id``  ours (every database we create sets it)
-SQLite header, ``application_id`` 0    ours if it has a ``responses`` table or no
-                                       tables at all (caches from before the id,
-                                       requests-cache 1.x files); otherwise foreign
+SQLite header, ``application_id`` 0    ours if it has no tables, a ``responses`` table,
+                                       or only key-value tables (``key`` and ``value``
+                                       columns: caches from before the id, and
+                                       requests-cache 1.x files, whose ``table_name``
+                                       could be anything); otherwise foreign
 SQLite header, another application_id  foreign
 anything else (a CSV, a FIFO...)       not a database
 =====================================  ===============================================
@@ -51,6 +53,8 @@ _MAGIC = b'SQLite format 3\x00'
 _HEADER_SIZE = 100
 _APPLICATION_ID_OFFSET = 68
 _CACHE_TABLES = ('responses',)
+#: The columns of every key-value table a cache (ours or requests-cache 1.x's) creates.
+_KEY_VALUE = frozenset({'key', 'value'})
 
 
 def read_header(path: Path) -> Optional[bytes]:
@@ -104,11 +108,14 @@ def check_is_cache(path: Path) -> None:
         return
     if application_id != 0:
         raise _not_a_cache(path, f'it belongs to another application (id {application_id:#x})')
-    tables = _table_names(path)
-    if tables is not None and tables and not any(t in tables for t in _CACHE_TABLES):
-        raise _not_a_cache(path, f'it is a SQLite database with other tables ({sorted(tables)})')
+    tables = _table_columns(path)
     if tables is None:
         raise _not_a_cache(path, 'it is a damaged SQLite database without our application id')
+    if any(t in tables for t in _CACHE_TABLES):
+        return
+    foreign = sorted(name for name, columns in tables.items() if not columns >= _KEY_VALUE)
+    if foreign:
+        raise _not_a_cache(path, f'it is a SQLite database with other tables ({foreign})')
 
 
 def mark_as_ours(connection: sqlite3.Connection) -> None:
@@ -126,15 +133,23 @@ def _application_id(header: bytes) -> int:
     return int(struct.unpack_from('>I', header, _APPLICATION_ID_OFFSET)[0])
 
 
-def _table_names(path: Path) -> Optional[set[str]]:
-    """The tables in a database, read without writing; None if it cannot be read."""
+def _table_columns(path: Path) -> Optional[dict[str, set[str]]]:
+    """The tables in a database with their column names (lower case), read without writing;
+    None if it cannot be read."""
     try:
         connection = sqlite3.connect(read_only_uri(path), uri=True, timeout=1.0)
     except sqlite3.Error:
         return None
     try:
-        rows = connection.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
-        return {str(row[0]) for row in rows}
+        query = "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+        names = [str(row[0]) for row in connection.execute(query).fetchall()]
+        return {
+            name: {
+                str(column[1]).lower()
+                for column in connection.execute('SELECT * FROM pragma_table_info(?)', (name,))
+            }
+            for name in names
+        }
     except sqlite3.Error as exc:
         logger.debug('Could not list the tables of %s: %s', path, exc)
         return None

@@ -97,13 +97,17 @@ def _stored_request(response: Response, ignored: tuple[str, ...]) -> CachedReque
 
 def redacted_request(request: PreparedRequest, ignored: Iterable[str]) -> CachedRequest:
     """A copy of ``request`` with ``REDACTED`` in place of ignored parameters and credentials,
-    in its URL, headers and body: what the cache stores, and what a hit's ``request`` shows."""
+    in its URL, headers and body: what the cache stores, and what a hit's ``request`` shows.
+
+    The body is bytes (``b''`` for none), as requests-cache 1.x stored it.
+    """
     content_type = request.headers.get('Content-Type', '') or ''
+    body = keys.redact_body(request.body, content_type.lower(), ignored)
     return CachedRequest(
         method=request.method or 'GET',
         url=keys.redact_url(request.url or '', ignored),
         headers=CaseInsensitiveDict(keys.redact_headers(request.headers, ignored)),
-        body=keys.redact_body(request.body, content_type.lower(), ignored),
+        body=body.encode('utf-8') if isinstance(body, str) else (body or b''),
     )
 
 

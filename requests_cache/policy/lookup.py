@@ -10,7 +10,12 @@ from .freshness import current_age
 from .model import Decision, Fetch, NotCached, RequestFacts, Revalidate, Serve, StoredFacts
 from .ranges import partial_covers
 from .settings import CacheSettings, RequestOptions
-from .stale import stale_if_error_window, stale_while_revalidate_window, within_window
+from .stale import (
+    setting_window,
+    stale_if_error_window,
+    stale_while_revalidate_window,
+    within_window,
+)
 from .validation import conditional_headers
 
 __all__ = ['decide', 'may_serve_stale_on_error', 'through_redirect']
@@ -53,10 +58,7 @@ def decide(
             return NotCached('only-if-cached, and nothing is stored')
         return Fetch('nothing stored for this key')
     if only_if_cached:
-        fresh = is_fresh(stored, now)
-        return Serve(
-            'only-if-cached: serving what is stored', stale=not fresh, kind='only-if-cached'
-        )
+        return _only_if_cached(request_cc, stored, settings, now)
     forced = _forced_revalidation(request_cc, stored, settings, options, now)
     if forced:
         return _revalidate_or_fetch(stored, forced, settings)
@@ -77,6 +79,29 @@ def decide(
             kind='stale-while-revalidate',
         )
     return _revalidate_or_fetch(stored, f'expired at {_describe(stored.expires)}', settings)
+
+
+def _only_if_cached(
+    request_cc: CacheDirectives, stored: StoredFacts, settings: CacheSettings, now: datetime
+) -> Decision:
+    """What is stored, if it is fresh or stale in a way the caller accepts; else a 504.
+
+    A stale response is served when the session's ``stale_if_error`` covers it (as in
+    requests-cache 1.x, whose ``only_if_cached`` stood in for an error) or, with
+    ``cache_control=True``, the request's ``max-stale`` (RFC 9111 §5.2.1.7).
+    """
+    if is_fresh(stored, now):
+        return Serve('only-if-cached: serving what is stored', kind='only-if-cached')
+    accepted = within_window(stored, setting_window(settings.stale_if_error), now) or (
+        settings.cache_control and _within_max_stale(request_cc, stored, now)
+    )
+    if accepted:
+        return Serve(
+            f'only-if-cached: serving what is stored, stale since {_describe(stored.expires)}',
+            stale=True,
+            kind='only-if-cached',
+        )
+    return NotCached(f'only-if-cached, and what is stored expired at {_describe(stored.expires)}')
 
 
 def through_redirect(decision: Decision) -> Decision:

@@ -13,6 +13,7 @@ from .settings import CacheSettings, StaleSetting
 
 __all__ = [
     'origin_failed',
+    'setting_window',
     'stale_if_error_window',
     'stale_while_revalidate_window',
     'within_window',
@@ -48,10 +49,13 @@ def stale_if_error_window(
 def origin_failed(status: int, settings: CacheSettings) -> bool:
     """True if an origin answer counts as a failure that a stale response may stand in for.
 
-    A 5xx always does (RFC 5861 §4). A 4xx does too when the session's own ``stale_if_error`` is
-    set, as in requests-cache 1.x, whose users turned it on to ride out an origin that starts
-    answering 404 or 429 for a while.
+    A 5xx does (RFC 5861 §4). A 4xx does too when the session's own ``stale_if_error`` is set, as
+    in requests-cache 1.x, whose users turned it on to ride out an origin that starts answering
+    404 or 429 for a while. A status listed in ``allowable_codes`` never does: it is stored and
+    returned like any other answer (1.x did the same).
     """
+    if settings.allowable_codes is not None and status in settings.allowable_codes:
+        return False  # an answer the user asked to cache is an answer, not a failure (1.x)
     if status >= 500:
         return True
     return 400 <= status < 500 and settings.stale_if_error is not False
@@ -82,10 +86,12 @@ def _window(
         forbidden = directives.must_revalidate or directives.no_cache
         if seconds is not None and not forbidden:
             return timedelta(seconds=seconds)
-    return _setting_window(getattr(settings, field))
+    return setting_window(getattr(settings, field))
 
 
-def _setting_window(value: StaleSetting) -> Optional[timedelta]:
+def setting_window(value: StaleSetting) -> Optional[timedelta]:
+    """The staleness window a session setting (``stale_if_error``, ``stale_while_revalidate``)
+    allows: None for none, `UNBOUNDED` for any."""
     if value is False:
         return None
     if value is True or value is Special.NEVER_EXPIRE:

@@ -18,6 +18,7 @@ from .methods import allowed_method
 from .model import DontStore, RequestFacts, Store, StoreDecision
 from .ranges import partial_refusal
 from .settings import CacheSettings, RequestOptions
+from .validation import conditional_headers
 
 __all__ = [
     'UNDERSTOOD_CODES',
@@ -74,9 +75,22 @@ def may_store(
     )
     if expire_after is Special.DO_NOT_CACHE:
         return DontStore(f'{source} says DO_NOT_CACHE')
+    if expire_after == timedelta(0) and _useless_when_stale(response_headers, settings):
+        # Stale at once, nothing to revalidate it with, and no stale-if-error or
+        # stale-while-revalidate to serve it: it could only ever be fetched again
+        # (requests-cache 1.x did not store it either).
+        return DontStore(f'{source} expires it at once, and it has no validator')
     expires = expiry_time(expire_after, now)
     until = expires.isoformat() if expires else 'never expires'
     return Store(f'storing: {source} gives {until}', expires)
+
+
+def _useless_when_stale(response_headers: HeaderSource, settings: CacheSettings) -> bool:
+    """True if a response stored already stale could never be used: nothing to revalidate it
+    with, and no session setting that serves stale responses."""
+    if settings.stale_if_error is not False or settings.stale_while_revalidate is not False:
+        return False
+    return not conditional_headers(response_headers, date_fallback=settings.cache_control)
 
 
 def _rfc_refusal(request: RequestFacts, status: int, response_headers: HeaderSource) -> str:

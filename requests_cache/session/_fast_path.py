@@ -39,6 +39,7 @@ from requests.utils import check_header_validity
 
 from ..models.snapshot import redacted_request
 from ..policy import CacheSettings, RequestOptions, Serve
+from ..policy.expiration import Special
 from ._context import Exchange, is_disabled
 from ._lookup import log_decision, look_up_quietly
 from ._serve import serve_stored
@@ -123,6 +124,8 @@ def fast_hit(
     """
     settings: CacheSettings = session._settings
     method = method.upper()
+    if options.expire_after is Special.DO_NOT_CACHE:
+        return None  # never served from the cache (see policy.request_directives)
     inputs = _fast_inputs(session, settings, method, url, call, options)
     if inputs is None:
         return None

@@ -116,6 +116,13 @@ def _find(
     stored = cache.get_response(key)
     if stored is None:
         return None, False, False, None
+    filter_fn = exchange.settings.filter_fn
+    if filter_fn is not None and not filter_fn(stored):
+        # As in requests-cache 1.x: a filter_fn changed since the entry was stored applies to
+        # it too, and the entry goes.
+        cache.delete(key)
+        why = '%s %s: the stored response no longer passes filter_fn; deleted it'
+        return None, False, False, (logging.DEBUG, why, (exchange.request.method, exchange.log_url))
     method, url = exchange.request.method, exchange.log_url
     index = _hop_index(stored, exchange)
     if index is None:

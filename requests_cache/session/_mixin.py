@@ -30,9 +30,18 @@ from ..backends import (
 )
 from ..errors import ConfigurationError, UnknownSettingError
 from ..models import CachedResponse, utcnow
-from ..policy import CacheSettings, Fetch, NotCached, RequestOptions, Revalidate, Serve
+from ..policy import (
+    CacheSettings,
+    Fetch,
+    NotCached,
+    RequestFacts,
+    RequestOptions,
+    Revalidate,
+    Serve,
+)
 from ..policy.expiration import ExpireAfterInput, UrlPattern
 from ..policy.methods import allowed_method
+from ..policy.request_directives import effective_options
 from ..policy.settings import (
     DEFAULT_IGNORED_PARAMETERS,
     NOT_GIVEN,
@@ -294,11 +303,13 @@ class CacheMixin:
         kwargs.setdefault('stream', self.stream)  # type: ignore[attr-defined]
         kwargs.setdefault('verify', self.verify)  # type: ignore[attr-defined]
         kwargs.setdefault('cert', self.cert)  # type: ignore[attr-defined]
+        settings = self._settings  # read once: a change applies to the next request
+        facts = RequestFacts(request.method or 'GET', request.url or '', request.headers)
         exchange = Exchange(
             session=self,
             request=request,
-            settings=self._settings,  # read once: a change applies to the next request
-            options=options,
+            settings=settings,
+            options=effective_options(facts, options, settings),
             send_kwargs=kwargs,
             clock=self.clock,
             session_stats=self.stats,

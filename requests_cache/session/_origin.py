@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import requests
 from requests import PreparedRequest, Response
@@ -22,7 +22,7 @@ from ..errors import StorageError
 from ..models import CachedResponse, add_cache_attributes
 from ..policy import RequestFacts
 from ..policy.storing import keeps_post_for_get
-from ..policy.validation import HeadUpdate, head_may_update_get, head_update
+from ..policy.validation import HeadUpdate, head_may_update_get, head_update, is_conditional
 from ._context import DEFAULT_OPTIONS, STORED, Exchange
 from ._lookup import stored_facts
 from ._serve import deliver
@@ -50,10 +50,23 @@ def fetch(exchange: Exchange, cached: Optional[CachedResponse]) -> Response:
     response, served = _send(exchange, exchange.request, cached)
     if served:
         return response
+    if (
+        response.status_code == 304
+        and cached is not None
+        and not is_conditional(response.request.headers)
+    ):
+        # A 304 to a request that was not conditional: the origin says the stored response is
+        # still good (requests-cache 1.x served it). It is served as stored, not freshened.
+        logger.debug(
+            '%s %s: 304 to an unconditional request', exchange.request.method, exchange.log_url
+        )
+        return deliver(exchange, cached)
     if response.history:  # the send() of the final response set its cache attributes
-        save_redirect_chain(exchange, response)
+        stale = _stored_or_stale(exchange, cached, lambda: save_redirect_chain(exchange, response))
     else:
-        store(exchange, response, request_time)
+        stale = _stored_or_stale(exchange, cached, lambda: store(exchange, response, request_time))
+    if stale is not None:
+        return stale
     if head_may_update_get(exchange.facts, response.status_code, exchange.settings):
         _update_get_from_head(exchange, response, request_time)
     return response
@@ -76,14 +89,19 @@ def revalidate(exchange: Exchange, cached: CachedResponse, decision: policy.Reva
             exchange.log_url,
             response.status_code,
         )
-        store(exchange, response, request_time)
-        return response
+        stale = _stored_or_stale(exchange, cached, lambda: store(exchange, response, request_time))
+        return response if stale is None else stale
     freshened = freshen(exchange, cached, response, exchange.facts, request_time)
-    if not exchange.settings.read_only and save_variants(
-        exchange.cache, freshened, exchange.key, exchange.request, exchange.settings
-    ):
-        setattr(freshened, STORED, True)
-    return deliver(exchange, freshened)
+
+    def save_freshened() -> None:
+        settings = exchange.settings
+        if not settings.read_only and save_variants(
+            exchange.cache, freshened, exchange.key, exchange.request, settings
+        ):
+            setattr(freshened, STORED, True)
+
+    stale = _stored_or_stale(exchange, cached, save_freshened)
+    return deliver(exchange, freshened) if stale is None else stale
 
 
 def network(exchange: Exchange, outgoing: PreparedRequest) -> Response:
@@ -118,6 +136,22 @@ def _send(
         if stale is not None:
             return stale, True
     return response, False
+
+
+def _stored_or_stale(
+    exchange: Exchange, cached: Optional[CachedResponse], save: Callable[[], None]
+) -> Optional[Response]:
+    """Run a storing step; if it raises a `requests.RequestException` (a hook or a backend
+    raising one), the stale response stale-if-error allows instead (as 1.x served), else the
+    exception. None when the step went through."""
+    try:
+        save()
+    except requests.RequestException as exc:
+        stale = _stale_on_error(exchange, cached, type(exc).__name__)
+        if stale is None:
+            raise
+        return stale
+    return None
 
 
 def _stale_on_error(

@@ -9,6 +9,9 @@ import requests
 
 from requests_cache import CachedSession, MemoryCache
 
+#: An expiry in the past: stored expired (expire_after=0 without a validator is not stored).
+ALREADY_EXPIRED = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
 
 def _store(session, origin, path, **kwargs):
     return session.get(origin.url(path), **kwargs).cache_key
@@ -40,7 +43,7 @@ def test_delete_by_url_removes_the_response_and_its_redirects(session, origin):
 
 def test_delete_expired_keeps_fresh_entries(session, origin):
     """delete(expired=True) removes only responses whose expiry has passed."""
-    _store(session, origin, '/old', expire_after=0)
+    _store(session, origin, '/old', expire_after=ALREADY_EXPIRED)
     fresh = _store(session, origin, '/new', expire_after=3600)
     session.cache.delete(expired=True)
     assert list(session.cache.responses) == [fresh]
@@ -66,7 +69,7 @@ def test_delete_older_than(session, origin):
 
 def test_filter_by_state(session, origin):
     """filter() yields valid and/or expired responses as asked."""
-    _store(session, origin, '/expired', expire_after=0)
+    _store(session, origin, '/expired', expire_after=ALREADY_EXPIRED)
     _store(session, origin, '/valid', expire_after=3600)
     urls = lambda **kw: sorted(r.url for r in session.cache.filter(**kw))  # noqa: E731
     assert urls() == [origin.url('/expired'), origin.url('/valid')]
@@ -77,7 +80,7 @@ def test_filter_by_state(session, origin):
 def test_reset_expiration_makes_entries_fresh_again(session, origin):
     """reset_expiration(seconds) gives every stored response a new expiry from now."""
     url = origin.url('/reset')
-    session.get(url, expire_after=0)
+    session.get(url, expire_after=ALREADY_EXPIRED)
     session.cache.reset_expiration(3600)
     assert session.get(url).from_cache is True
     assert origin.count('/reset') == 1
@@ -129,7 +132,7 @@ def test_delete_expired_also_removes_aliases_of_expired_responses(session, origi
     final = origin.url('/final-old')
     middle = origin.route('/middle-old', status=302, headers={'Location': final})
     start = origin.route('/start-old', status=302, headers={'Location': middle})
-    session.get(start, expire_after=0)  # the middle hop's key becomes an alias
+    session.get(start, expire_after=ALREADY_EXPIRED)  # the middle hop's key becomes an alias
     session.get(origin.url('/keep'), expire_after=3600)
     assert len(session.cache.redirects) >= 1
     session.cache.delete(expired=True)

@@ -304,6 +304,24 @@ def test_file_that_is_not_a_cache_is_refused_and_untouched(tmp_path, content):
     assert sorted(p.name for p in tmp_path.iterdir()) == ['data.csv']
 
 
+def test_a_1x_file_with_a_custom_table_name_is_a_cache(tmp_path):
+    """A requests-cache 1.x file made with SQLiteDict(table_name=...) (key-value tables of any
+    name, no application id) opens as a cache, and its tables are left as they were."""
+    path = tmp_path / 'custom.sqlite'
+    connection = sqlite3.connect(path)
+    connection.execute('CREATE TABLE my_cache (key PRIMARY KEY, value BLOB, expires INTEGER)')
+    connection.execute("INSERT INTO my_cache VALUES ('k', x'00', NULL)")
+    connection.commit()
+    connection.close()
+    cache = SQLiteCache(path)
+    cache.responses['x'] = b'v'
+    assert cache.responses['x'] == b'v'
+    cache.close()
+    connection = sqlite3.connect(path)
+    assert connection.execute('SELECT key FROM my_cache').fetchall() == [('k',)]
+    connection.close()
+
+
 def test_foreign_sqlite_database_is_refused_and_untouched(tmp_path):
     """Another application's SQLite database (its own tables, or its own application_id) is
     refused; no table of ours is added to it."""

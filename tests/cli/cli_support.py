@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from origin import Origin
 
 import requests_cache
 from requests_cache.models import utcnow
+
+#: An expiry in the past: stored expired (expire_after=0 without a validator is not stored).
+ALREADY_EXPIRED = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass
@@ -55,7 +58,7 @@ def fill(session: requests_cache.CachedSession, origin: Origin) -> Urls:
     )
     session.get(urls.text)
     session.get(urls.binary)
-    session.get(urls.expired, expire_after=0)
+    session.get(urls.expired, expire_after=ALREADY_EXPIRED)
     session.get(urls.old)
     # Backdate one entry instead of sleeping, so --older-than has something to find.
     for key in list(session.cache.responses):

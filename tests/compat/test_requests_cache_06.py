@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 import requests
 from origin import Origin
@@ -104,7 +106,7 @@ def test_has_url_and_delete_url(origin: Origin) -> None:
 def test_remove_expired_responses(origin: Origin) -> None:
     """0.6: session.remove_expired_responses() drops expired entries, with a DeprecationWarning."""
     with CachedSession(backend='memory') as session:
-        session.get(origin.url('/a'), expire_after=0)
+        session.get(origin.url('/a'), expire_after=datetime(2000, 1, 1, tzinfo=timezone.utc))
         session.get(origin.url('/b'))
         with pytest.warns(DeprecationWarning):
             session.remove_expired_responses()

@@ -187,9 +187,16 @@ def test_response_attributes(origin: Origin, demo_session: CachedSession) -> Non
 
 
 def test_expired_response_is_expired(origin: Origin, demo_session: CachedSession) -> None:
-    """A response stored with EXPIRE_IMMEDIATELY reports is_expired when served offline."""
-    demo_session.get(origin.url('/a'), expire_after=EXPIRE_IMMEDIATELY)
-    stored = demo_session.get(origin.url('/a'), only_if_cached=True)
+    """EXPIRE_IMMEDIATELY stores a response only if it can be revalidated; offline, an expired
+    one is a 504, unless stale_if_error accepts it: then it is served and reports is_expired."""
+    plain = origin.url('/plain')
+    demo_session.get(plain, expire_after=EXPIRE_IMMEDIATELY)
+    assert not demo_session.cache.contains(url=plain)
+    url = origin.route('/validated', headers={'ETag': '"v1"'})
+    demo_session.get(url, expire_after=EXPIRE_IMMEDIATELY)
+    assert demo_session.get(url, only_if_cached=True).status_code == 504
+    demo_session.settings.stale_if_error = True
+    stored = demo_session.get(url, only_if_cached=True)
     assert stored.from_cache and stored.is_expired
 
 

@@ -115,9 +115,16 @@ def test_head_update(stored, head, expected):
     ],
 )
 def test_origin_failed(status, stale_if_error, expected):
-    """5xx is always a failure; 4xx only with the session's stale_if_error, as in 1.x."""
+    """5xx is a failure; 4xx only with the session's stale_if_error, as in 1.x."""
     settings = CacheSettings(stale_if_error=stale_if_error)
     assert origin_failed(status, settings) is expected
+
+
+@pytest.mark.parametrize('status', [404, 500])
+def test_a_status_in_allowable_codes_is_not_a_failure(status):
+    """A status the user asked to cache is an answer, never a failure (1.x)."""
+    settings = CacheSettings(stale_if_error=True, allowable_codes=(200, status))
+    assert origin_failed(status, settings) is False
 
 
 @pytest.mark.parametrize(

@@ -127,16 +127,40 @@ def test_decide(kwargs: dict[str, Any], kind: type, reason: str) -> None:
     assert reason in decision.reason
 
 
-@pytest.mark.parametrize(
-    ('expires', 'stale'),
-    [(LATER, False), (None, False), (EARLIER, True), (NOW, True)],
-)
-def test_only_if_cached_serves_what_is_stored(expires: Optional[datetime], stale: bool) -> None:
-    """only_if_cached never goes to the network: a stale response is served, marked stale."""
+@pytest.mark.parametrize('expires', [LATER, None])
+def test_only_if_cached_serves_what_is_fresh(expires: Optional[datetime]) -> None:
+    """only_if_cached never goes to the network: a fresh response is served."""
     decision = _decide(_stored(expires, ETAG), options={'only_if_cached': True})
-    assert decision == Serve(
-        'only-if-cached: serving what is stored', stale=stale, kind='only-if-cached'
+    assert decision == Serve('only-if-cached: serving what is stored', kind='only-if-cached')
+
+
+@pytest.mark.parametrize(
+    ('settings', 'request_headers', 'served'),
+    [
+        ({}, {}, False),
+        ({'stale_if_error': True}, {}, True),
+        ({'stale_if_error': 3600}, {}, True),
+        ({'stale_if_error': 1}, {}, False),
+        ({'cache_control': True}, {'Cache-Control': 'max-stale'}, True),
+        ({'cache_control': True}, {'Cache-Control': 'max-stale=1'}, False),
+        ({}, {'Cache-Control': 'max-stale'}, False),
+    ],
+)
+def test_only_if_cached_and_a_stale_response(
+    settings: dict[str, Any], request_headers: dict[str, str], served: bool
+) -> None:
+    """only_if_cached serves a stale response only if stale_if_error (1.x) or the request's
+    max-stale (RFC mode) accepts it; otherwise it is a 504."""
+    decision = _decide(
+        _stored(EARLIER, ETAG),
+        settings=settings,
+        options={'only_if_cached': True},
+        request_headers=request_headers,
     )
+    if served:
+        assert isinstance(decision, Serve) and decision.stale and decision.kind == 'only-if-cached'
+    else:
+        assert isinstance(decision, NotCached) and 'expired at' in decision.reason
 
 
 @pytest.mark.parametrize(

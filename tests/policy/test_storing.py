@@ -22,6 +22,8 @@ NOW = datetime(2024, 1, 1, 12, tzinfo=timezone.utc)
 URL = 'https://site.com/api/items?id=1'
 HOUR = NOW + timedelta(hours=1)
 CC = {'cache_control': True}
+#: A validator: a response stored already stale is kept only if it can be revalidated.
+ETAG = {'ETag': '"v"'}
 
 
 def _store(
@@ -68,6 +70,13 @@ def _store(
             {'settings': {}, 'options': {'expire_after': DO_NOT_CACHE}},
             'per-request expire_after says DO_NOT_CACHE',
         ),
+        # Stale at once, without a validator (and without stale_if_error): useless, as in 1.x.
+        ({'settings': {'expire_after': 0}}, 'expires it at once, and it has no validator'),
+        ({'settings': {}, 'options': {'expire_after': 0}}, 'at once, and it has no validator'),
+        (
+            {'settings': CC, 'response_headers': {'Cache-Control': 'no-cache'}},
+            'response headers expires it at once, and it has no validator',
+        ),
     ],
 )
 def test_dont_store(kwargs: dict[str, Any], reason: str) -> None:
@@ -102,12 +111,15 @@ def test_dont_store(kwargs: dict[str, Any], reason: str) -> None:
             'response headers',
         ),
         (
-            {'settings': CC, 'response_headers': {'Cache-Control': 'no-cache, max-age=3600'}},
+            {
+                'settings': CC,
+                'response_headers': {'Cache-Control': 'no-cache, max-age=3600', **ETAG},
+            },
             NOW,
             'response headers',
         ),
         (
-            {'settings': CC, 'response_headers': {'Cache-Control': 'max-age=bad'}},
+            {'settings': CC, 'response_headers': {'Cache-Control': 'max-age=bad', **ETAG}},
             NOW,
             'response headers',
         ),
@@ -139,13 +151,14 @@ def test_dont_store(kwargs: dict[str, Any], reason: str) -> None:
             NOW,
             'response headers',
         ),
-        ({'settings': CC, 'response_headers': {'Expires': '0'}}, NOW, 'response headers'),
+        ({'settings': CC, 'response_headers': {'Expires': '0', **ETAG}}, NOW, 'response headers'),
         (
             {
                 'settings': CC,
                 'response_headers': [
                     ('Expires', 'Mon, 01 Jan 2024 13:00:00 GMT'),
                     ('Expires', 'Mon, 01 Jan 2024 14:00:00 GMT'),
+                    ('ETag', '"v"'),
                 ],
             },
             NOW,
@@ -164,7 +177,10 @@ def test_dont_store(kwargs: dict[str, Any], reason: str) -> None:
             'response headers',
         ),
         (
-            {'settings': CC, 'response_headers': {'Cache-Control': 'max-age=60', 'Age': '120'}},
+            {
+                'settings': CC,
+                'response_headers': {'Cache-Control': 'max-age=60', 'Age': '120', **ETAG},
+            },
             NOW,
             'response headers',
         ),
@@ -206,7 +222,7 @@ def test_dont_store(kwargs: dict[str, Any], reason: str) -> None:
             'response headers',
         ),
         (
-            {'settings': CC, 'status': 404, 'response_headers': {'Expires': '0'}},
+            {'settings': CC, 'status': 404, 'response_headers': {'Expires': '0', **ETAG}},
             NOW,
             'response headers',
         ),
@@ -253,7 +269,13 @@ def test_dont_store(kwargs: dict[str, Any], reason: str) -> None:
             None,
             'per-request expire_after gives never expires',
         ),
-        ({'settings': {'expire_after': 0}}, NOW, 'session expire_after'),
+        ({'settings': {'expire_after': 0}, 'response_headers': ETAG}, NOW, 'session expire_after'),
+        # ... or if stale_if_error may fall back on it.
+        (
+            {'settings': {'expire_after': 0, 'stale_if_error': True}},
+            NOW,
+            'session expire_after',
+        ),
     ],
 )
 def test_store(kwargs: dict[str, Any], expires: Optional[datetime], reason: str) -> None:

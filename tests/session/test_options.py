@@ -42,11 +42,14 @@ def test_only_if_cached_miss_is_a_504_with_an_empty_body(session, origin):
     assert origin.count() == 0
 
 
-def test_only_if_cached_serves_a_stale_entry(session, origin, clock):
-    """only_if_cached returns what is stored even after it expired."""
+def test_only_if_cached_serves_a_stale_entry_only_if_allowed(session, origin, clock):
+    """only_if_cached answers 504 for an expired entry, as 1.x did, unless stale_if_error
+    accepts it; it never reaches the origin."""
     url = origin.url('/stale-offline')
     session.get(url, expire_after=1)
     clock.advance(5)
+    assert session.get(url, only_if_cached=True).status_code == 504
+    session.settings.stale_if_error = True
     response = session.get(url, only_if_cached=True)
     assert response.status_code == 200 and response.from_cache is True
     assert origin.count() == 1
