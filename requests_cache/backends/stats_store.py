@@ -31,7 +31,7 @@ import weakref
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from ..stats import FIELDS, StatsRecord, StatsSummary
+from ..stats import BREAKDOWNS, FIELDS, StatsRecord, StatsSummary, Totals
 
 if TYPE_CHECKING:
     from .base import BaseCache
@@ -47,8 +47,9 @@ STATS_PREFIX = 'stats:'
 #: The ``meta`` key of the token that the last persisted reset wrote.
 RESET_KEY = 'stats-reset'
 
-Totals = tuple[dict[str, int], dict[str, int]]
 _UNSEEN = object()  # this recorder has not read the reset token yet
+#: The totals of a cache that has counted nothing.
+_NOTHING: Totals = {'counts': {}, **{part: {} for part in BREAKDOWNS.values()}}
 _HOST = socket.gethostname()
 
 
@@ -70,7 +71,7 @@ class StatsRecorder:
         # None until the first write-path event starts the first interval (read lazily, so a
         # test may swap the clock after construction).
         self._last_write: Optional[float] = None
-        self._start(({}, {}))
+        self._start(_NOTHING)
         _LIVE.add(self)
 
     @property
@@ -149,15 +150,15 @@ class StatsRecorder:
             self._epoch = token
 
     def _record(self, totals: Totals) -> str:
-        (counts, stale), (base_counts, base_stale) = totals, self._base
-        record = {
+        # Version 1 records without misses_by_reason or revalidations_by_outcome read as empty.
+        record: dict[str, Any] = {
             'version': 1,
             'host': _HOST,
             'pid': self._pid,
             'updated': self.cache.now().isoformat(),
-            'counts': _minus(counts, base_counts),
-            'stale_by_reason': _minus(stale, base_stale),
         }
+        for part in ('counts', *BREAKDOWNS.values()):
+            record[part] = _minus(totals.get(part, {}), self._base.get(part, {}))
         return json.dumps(record, sort_keys=True)
 
     def load(self) -> StatsSummary:
@@ -198,7 +199,7 @@ class StatsRecorder:
     def _after_fork(self) -> None:
         self._lock = threading.Lock()
         cache = self._cache()
-        self._start(cache.stats.totals() if cache is not None else ({}, {}))
+        self._start(cache.stats.totals() if cache is not None else _NOTHING)
 
 
 def parse_record(value: Any) -> Optional[StatsRecord]:
@@ -216,10 +217,16 @@ def parse_record(value: Any) -> Optional[StatsRecord]:
             pid=int(data['pid']),
             updated=updated,
             counts={k: int(v) for k, v in data['counts'].items() if k in FIELDS},
-            stale_by_reason={str(k): int(v) for k, v in data['stale_by_reason'].items()},
+            stale_by_reason=_reasons(data['stale_by_reason']),
+            misses_by_reason=_reasons(data.get('misses_by_reason', {})),
+            revalidations_by_outcome=_reasons(data.get('revalidations_by_outcome', {})),
         )
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
+
+
+def _reasons(data: Any) -> dict[str, int]:
+    return {str(k): int(v) for k, v in data.items()}
 
 
 def _minus(totals: dict[str, int], base: dict[str, int]) -> dict[str, int]:

@@ -114,6 +114,8 @@ class CacheSettings:
         isolate_credentials: Keep responses to requests with different credentials (or with and
             without credentials) in separate entries; False shares one entry per URL whatever
             the credentials, as requests-cache 1.x did.
+        cache_status_header: Also add each response's ``cache_status`` to its headers, as an
+            RFC 9211 ``Cache-Status`` header (after any the origin sent).
     """
 
     expire_after: ExpireAfter = Special.NEVER_EXPIRE
@@ -132,6 +134,7 @@ class CacheSettings:
     store_set_cookie: bool = False
     coalesce_timeout: float = DEFAULT_COALESCE_TIMEOUT
     isolate_credentials: bool = True
+    cache_status_header: bool = False
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -364,4 +367,5 @@ _VALIDATORS: dict[str, Callable[[Any, str], Any]] = {
     'store_set_cookie': _bool,
     'coalesce_timeout': _seconds,
     'isolate_credentials': _bool,
+    'cache_status_header': _bool,
 }

@@ -10,14 +10,19 @@ the stored (redacted) request, as in requests-cache 1.x.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Optional
+
 from requests import Response
 from requests.hooks import dispatch_hook
 from requests.models import REDIRECT_STATI
 
 from .. import policy
+from ..cache_status import CacheStatus, Forward
 from ..models import CachedHTTPResponse, CachedResponse, add_cache_attributes
 from ..policy.freshness import current_age
 from ._context import Exchange
+from ._status import attach, served_status
 
 __all__ = ['deliver', 'gateway_timeout', 'not_modified_answer', 'serve_stored']
 
@@ -27,21 +32,41 @@ _BODY_HEADERS = frozenset(
 )
 
 
-def serve_stored(exchange: Exchange, cached: CachedResponse, decision: policy.Serve) -> Response:
+def serve_stored(
+    exchange: Exchange,
+    cached: CachedResponse,
+    decision: policy.Serve,
+    now: datetime,
+    collapsed: Optional[Forward] = None,
+) -> Response:
     """Serve a stored response the policy allowed, counting it (a 304 if the caller's own
-    validators match it, RFC 9111 §4.3.2)."""
-    exchange.count_served(decision)
+    validators match it, RFC 9111 §4.3.2).
+
+    Args:
+        exchange: The request.
+        cached: The stored response.
+        decision: The policy's decision to serve it.
+        now: The time of the decision (the ``ttl`` of its Cache-Status is counted from it).
+        collapsed: Why the request went forward, if it waited for an identical one in flight
+            and is served what that one stored.
+    """
     if policy.answers_not_modified(exchange.facts, cached.header_pairs(), exchange.settings):
         cached = not_modified_answer(cached)
-    return deliver(exchange, cached)
+    exchange.count_served(decision, cached.size)
+    status = served_status(exchange, cached.expires, decision, now, collapsed)
+    return deliver(exchange, cached, status)
 
 
-def deliver(exchange: Exchange, cached: CachedResponse) -> Response:
-    """Report the age, run the hooks, and handle a redirect like requests.
+def deliver(exchange: Exchange, cached: CachedResponse, status: CacheStatus) -> Response:
+    """Attach its Cache-Status, report the age, run the hooks, and handle a redirect like
+    requests.
 
     ``response.request`` stays the stored request, redacted, as in requests-cache 1.x: what was
     sent to get the stored response, not the request that found it.
     """
+    attach(exchange, cached, status)
+    for hop in cached.history:  # the part of a stored redirect chain that answers the request
+        attach(exchange, hop, status)
     if exchange.settings.cache_control:
         # RFC 9111 §5.1: tell the caller how old the response is, upstream age included.
         age = current_age(
@@ -89,8 +114,11 @@ def not_modified_answer(cached: CachedResponse) -> CachedResponse:
     )
 
 
-def gateway_timeout(exchange: Exchange) -> Response:
-    """The 504 a request that may not use the network gets when nothing usable is stored."""
+def gateway_timeout(exchange: Exchange, reason: str) -> Response:
+    """The 504 a request that may not use the network gets when nothing usable is stored.
+
+    Its Cache-Status is neither a hit nor forwarded: the cache made this response itself.
+    """
     request = exchange.request
     response = Response()
     response.status_code = 504
@@ -100,4 +128,5 @@ def gateway_timeout(exchange: Exchange) -> Response:
     response._content = b''
     response.raw = CachedHTTPResponse(b'', status=504, reason='Not Cached')
     add_cache_attributes(response)
+    attach(exchange, response, CacheStatus(key=exchange.key, detail=reason))
     return response
