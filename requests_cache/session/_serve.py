@@ -64,9 +64,11 @@ def deliver(exchange: Exchange, cached: CachedResponse, status: CacheStatus) -> 
     ``response.request`` stays the stored request, redacted, as in requests-cache 1.x: what was
     sent to get the stored response, not the request that found it.
     """
-    attach(exchange, cached, status)
-    for hop in cached.history:  # the part of a stored redirect chain that answers the request
-        attach(exchange, hop, status)
+    cached.cache_status = status  # most hits: no header to add, no redirect history
+    if exchange.settings.cache_status_header or cached.history:
+        # A stored redirect chain's hops answer the request too.
+        for part in (cached, *cached.history):
+            attach(exchange, part, status)
     if exchange.settings.cache_control:
         # RFC 9111 §5.1: tell the caller how old the response is, upstream age included.
         age = current_age(

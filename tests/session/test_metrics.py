@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
+import requests_cache
 from requests_cache import CachedSession, MemoryCache
 from requests_cache.cli import main as cli
 from requests_cache.errors import ConfigurationError, StorageError
@@ -190,10 +192,24 @@ def test_lookup_durations_land_in_buckets_made_for_them(reader, origin):
     assert point.explicit_bounds[0] == 0.00001 and point.explicit_bounds[-1] == 1.0
 
 
+def test_install_cache_reports_plain_requests_calls(reader, origin):
+    """install_cache(metrics=...) counts requests.get() calls, every one a new session on the
+    one shared cache."""
+    memory_reader, provider = reader
+    requests_cache.install_cache('installed', backend='memory', metrics=provider)
+    for _ in range(3):
+        requests.get(origin.url('/installed'))
+    points = collect(memory_reader, 'installed')
+    assert (points['requests_cache.hits', ()], points['requests_cache.stores', ()]) == (2, 1)
+
+
 def test_a_bad_metrics_value_is_a_configuration_error():
     """metrics takes True, False or a MeterProvider; anything else says what is allowed."""
     with pytest.raises(ConfigurationError, match='MeterProvider'):
         CachedSession(backend='memory', metrics='prometheus')
+    with pytest.raises(ConfigurationError, match='MeterProvider'):
+        requests_cache.install_cache(backend='memory', metrics='prometheus')
+    assert not requests_cache.is_installed()
 
 
 def run_python(code: str) -> str:
