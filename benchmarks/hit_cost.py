@@ -1,15 +1,17 @@
 """What a change costs a warm hit: ``python -m benchmarks.hit_cost --baseline DIR``.
 
-Times warm 1 KiB hits of ours (this checkout), with metrics off and on, and optionally of another
-checkout (``--baseline``: e.g. ``git worktree add /tmp/base <commit>``, or ``git archive <commit>
-| tar -x -C /tmp/base``), in fresh processes that take turns: baseline, ours, ours with metrics,
-baseline, ours... so the load of a shared machine falls on all of them alike.
+Times warm 1 KiB hits (or, with ``--misses``, cold misses) of ours (this checkout), with metrics
+off and on, and optionally of another checkout (``--baseline``: e.g. ``git worktree add /tmp/base
+<commit>``, or ``git archive <commit> | tar -x -C /tmp/base``), in fresh processes that take
+turns: baseline, ours, ours with metrics, baseline, ours... so the load of a shared machine falls
+on all of them alike.
 
 Each process primes a cache from the local origin (127.0.0.1 only), then times ``--runs`` runs of
 ``--hits`` hits and reports the fastest run, in CPU time of the calling thread per hit: a hit runs
-entirely in that thread, and on a busy machine CPU time moves far less than wall time. The table
-gives the median over ``--rounds`` processes per variant, and the ratio to the baseline (or, with
-no baseline, to ours with metrics off). "Metrics on" is the OpenTelemetry SDK's ``MeterProvider``
+entirely in that thread, and on a busy machine CPU time moves far less than wall time (for a
+miss, the origin's work runs in another thread and is not counted: what is left is the client
+side, requests' and ours). The table gives the median over ``--rounds`` processes per variant,
+and the ratio to the baseline (or, with no baseline, to ours with metrics off). "Metrics on" is the OpenTelemetry SDK's ``MeterProvider``
 with an in-memory reader that is never collected during the timing, so it is the cost per request
 alone; collecting (a scrape) reads the counters once, off the request path.
 """
@@ -27,21 +29,22 @@ from pathlib import Path
 from .bodies import SMALL, body, item_path
 from .origin import OriginServer
 
-__all__ = ['main', 'time_hits']
+__all__ = ['main', 'time_requests']
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def time_hits(backend: str, metrics: bool, hits: int, runs: int, directory: str) -> float:
-    """The fastest of ``runs`` runs of ``hits`` warm hits, in µs of thread CPU time per hit.
+def time_requests(
+    backend: str, metrics: bool, count: int, runs: int, directory: str, misses: bool = False
+) -> float:
+    """The fastest of ``runs`` runs of ``count`` warm hits (or cold misses), in µs of thread CPU
+    time per request.
 
     Raises:
         AssertionError: A hit was not served from the cache, or had the wrong body.
     """
-    import requests_cache
     from requests_cache import CachedSession
 
-    print(f'timing {requests_cache.__file__}', file=sys.stderr)
     kwargs = {}
     if metrics:
         from opentelemetry.sdk.metrics import MeterProvider
@@ -57,13 +60,16 @@ def time_hits(backend: str, metrics: bool, hits: int, runs: int, directory: str)
         response = session.get(urls[7])
         assert response.from_cache and response.content == body(SMALL, 7)
         fastest = float('inf')
-        for _ in range(runs):
+        for run in range(runs):
+            if misses:  # URLs never requested before
+                urls = [origin.url + item_path(f'cost{run}', SMALL, i) for i in range(count)]
             start = time.thread_time()
-            for i in range(hits):
-                session.get(urls[i % 50])
+            for i in range(count):
+                last = session.get(urls[i % len(urls)])
             fastest = min(fastest, time.thread_time() - start)
+            assert last.from_cache is not misses, 'a hit went to the origin, or a miss did not'
         session.close()
-    return fastest / hits * 1e6
+    return fastest / count * 1e6
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--baseline', help='a checkout of the commit to compare with')
     parser.add_argument('--backend', action='append', help='memory (default), sqlite...')
     parser.add_argument('--rounds', type=int, default=5, help='processes per variant')
-    parser.add_argument('--hits', type=int, default=4000, help='hits per timed run')
+    parser.add_argument('--hits', type=int, default=4000, help='requests per timed run')
+    parser.add_argument('--misses', action='store_true', help='time cold misses, not hits')
     parser.add_argument('--runs', type=int, default=25, help='timed runs per process')
     parser.add_argument('--worker', help=argparse.SUPPRESS)  # JSON: one variant, in this process
     args = parser.parse_args(argv)
@@ -83,8 +90,12 @@ def main(argv: list[str] | None = None) -> int:
         import tempfile
 
         with tempfile.TemporaryDirectory() as directory:
-            cost = time_hits(spec['backend'], spec['metrics'], args.hits, args.runs, directory)
-        print(json.dumps(cost))
+            cost = time_requests(
+                spec['backend'], spec['metrics'], args.hits, args.runs, directory, args.misses
+            )
+        import requests_cache
+
+        print(json.dumps({'us': cost, 'package': requests_cache.__file__}))
         return 0
 
     variants = [('ours, metrics off', None, False), ('ours, metrics on', None, True)]
@@ -97,12 +108,17 @@ def main(argv: list[str] | None = None) -> int:
                 spec = {'backend': backend, 'metrics': metrics, 'source': source}
                 command = [sys.executable, '-m', 'benchmarks.hit_cost', '--worker']
                 command += [json.dumps(spec), '--hits', str(args.hits), '--runs', str(args.runs)]
+                command += ['--misses'] if args.misses else []
                 done = subprocess.run(
                     command, cwd=ROOT, capture_output=True, text=True, check=True, timeout=600
                 )
-                times[name].append(json.loads(done.stdout))
+                timed = json.loads(done.stdout)
+                # The baseline must really be the other checkout, not ours again.
+                assert timed['package'].startswith(source or str(ROOT)), timed['package']
+                times[name].append(timed['us'])
         reference = statistics.median(times[variants[0][0]])
-        print(f'{backend}: warm 1 KiB hits, µs of CPU per hit (median of {args.rounds} processes)')
+        what = 'cold 1 KiB misses' if args.misses else 'warm 1 KiB hits'
+        print(f'{backend}: {what}, µs of CPU per request (median of {args.rounds} processes)')
         for name, runs in times.items():
             median = statistics.median(runs)
             spread = ', '.join(f'{t:.1f}' for t in runs)

@@ -222,6 +222,19 @@ def test_stale_if_error(tmp_path, failure, fwd_status, error):
     )
 
 
+def test_response_hooks_see_the_status_of_a_response_from_the_cache(session, origin):
+    """A response hook reads cache_status on a hit; on a response from the origin requests runs
+    the hooks before the cache decides, and the returned response has it."""
+    seen = []
+    session.hooks['response'].append(
+        lambda r, **kwargs: seen.append(getattr(r, 'cache_status', None))
+    )
+    url = origin.url('/hooked')
+    miss, hit = session.get(url), session.get(url)
+    assert seen == [None, hit.cache_status] and hit.cache_status.hit
+    assert miss.cache_status.fwd == 'uri-miss'
+
+
 def test_the_callers_own_validators(session, origin):
     """A stored response answering the caller's If-None-Match is a hit, handed over as a 304."""
     session.settings.cache_control = True
