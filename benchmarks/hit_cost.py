@@ -7,13 +7,14 @@ turns: baseline, ours, ours with metrics, baseline, ours... so the load of a sha
 on all of them alike.
 
 Each process primes a cache from the local origin (127.0.0.1 only), then times ``--runs`` runs of
-``--hits`` hits and reports the fastest run, in CPU time of the calling thread per hit: a hit runs
-entirely in that thread, and on a busy machine CPU time moves far less than wall time (for a
-miss, the origin's work runs in another thread and is not counted: what is left is the client
-side, requests' and ours). The table gives the median over ``--rounds`` processes per variant,
-and the ratio to the baseline (or, with no baseline, to ours with metrics off). "Metrics on" is the OpenTelemetry SDK's ``MeterProvider``
-with an in-memory reader that is never collected during the timing, so it is the cost per request
-alone; collecting (a scrape) reads the counters once, off the request path.
+``--hits`` requests and reports the fastest run, in CPU time of the calling thread per request: a
+hit runs entirely in that thread, and on a busy machine CPU time moves far less than wall time
+(for a miss, the origin's work runs in another thread and is not counted: what is left is the
+client side, requests' and ours). The table gives the median over ``--rounds`` processes per
+variant, and the ratio to the baseline (or, with no baseline, to ours with metrics off).
+"Metrics on" is the OpenTelemetry SDK's ``MeterProvider`` with an in-memory reader that is never
+collected during the timing, so it is the cost per request alone; collecting (a scrape) reads the
+counters once, off the request path.
 """
 
 from __future__ import annotations
