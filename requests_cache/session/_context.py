@@ -8,12 +8,13 @@ thread using the same session.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Optional, Protocol
+from typing import Any, NoReturn, Optional, Protocol
 
 from requests import PreparedRequest, Response
 from requests.utils import resolve_proxies
@@ -29,12 +30,22 @@ __all__ = [
     'Exchange',
     'LogUrl',
     'LookupTimer',
+    'assert_never',
     'disabled_for',
     'is_disabled',
     'request_options',
 ]
 
 logger = logging.getLogger(__name__)
+
+if sys.version_info >= (3, 11):
+    from typing import assert_never
+else:  # pragma: no cover - Python 3.10
+
+    def assert_never(value: NoReturn) -> NoReturn:
+        """Fail loudly if a case the type checker proved unreachable is reached."""
+        raise AssertionError(f'unhandled case: {value!r}')
+
 
 #: The one channel per-request options travel through from ``request()`` to ``send()``; they never
 #: become HTTP headers, so nothing of ours reaches the origin.

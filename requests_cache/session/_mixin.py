@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import inspect
 import logging
-import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, NoReturn, Optional, Union
+from typing import Any, Optional, Union
 
 import requests
 from requests import PreparedRequest, Request, Response
@@ -38,6 +37,7 @@ from ._context import (
     DEFAULT_OPTIONS,
     Exchange,
     LookupTimer,
+    assert_never,
     disabled_for,
     is_disabled,
     request_options,
@@ -48,16 +48,7 @@ from ._origin import fetch, revalidate, send_uncached
 from ._refresh import BackgroundRefresher
 from ._serve import gateway_timeout, serve_stored
 from ._settings_view import SettingsView
-from ._status import Forwarding, forward_reason
-
-if sys.version_info >= (3, 11):
-    from typing import assert_never
-else:  # pragma: no cover - Python 3.10
-
-    def assert_never(value: NoReturn) -> NoReturn:
-        """Fail loudly if a case the type checker proved unreachable is reached."""
-        raise AssertionError(f'unhandled case: {value!r}')
-
+from ._status import Forwarding, forwarding_for, lookup_detail
 
 __all__ = ['CacheMixin', 'CachedSession']
 
@@ -297,9 +288,9 @@ class CacheMixin:
                 if decision.refresh:
                     self._refresh_in_background(exchange, lookup.cached)
                 return serve_stored(exchange, lookup.cached, decision, lookup.now)
-            case NotCached() as decision:
+            case NotCached():
                 exchange.count('misses', reason='only-if-cached')
-                return gateway_timeout(exchange, decision.reason)
+                return gateway_timeout(exchange, lookup_detail(lookup))
             case Revalidate() | Fetch():
                 return self._go_to_origin(exchange, lookup)
             case unreachable:
@@ -312,9 +303,9 @@ class CacheMixin:
         coalescing can save origin requests, never lose one.
         """
         settings, options = exchange.settings, exchange.options
-        fwd = forward_reason(exchange, lookup)
-        assert fwd is not None  # Revalidate and Fetch go forward
-        forwarding = Forwarding(fwd, lookup.decision.reason)
+        forwarding = forwarding_for(exchange, lookup)
+        assert forwarding is not None  # Revalidate and Fetch go forward
+        fwd = forwarding.fwd
         own_validators = policy.uses_own_validators(exchange.facts, settings)
         if not coalesces(settings, options, own_validators):
             return self._origin_exchange(exchange, lookup, own_validators, forwarding)

@@ -2,7 +2,7 @@
 
 The reasons already exist: every policy decision carries one, the lookup notes why a stored entry
 was not used, and the store step has its own. This module only maps them onto RFC 9211's
-vocabulary, in one place: `forward_reason` is the one mapping from a lookup's decision to
+vocabulary, in one place: `forwarding_for` is the one mapping from a lookup's decision to
 "answered here" or "forwarded, and why"; the other functions assemble the `CacheStatus` of each
 kind of answer and attach it to the response (and, with ``cache_status_header``, to its headers).
 
@@ -23,34 +23,25 @@ stale served because the origin failed  ``fwd=...; fwd-status (if any); ttl<0; d
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NoReturn, Optional
+from typing import Optional
 
 from requests import Response
 
 from ..cache_status import CacheStatus, Forward
 from ..policy import Fetch, NotCached, Revalidate, Serve
 from ..policy.lookup import is_fresh
-from ._context import Exchange
+from ._context import Exchange, assert_never
 from ._lookup import Lookup, stored_facts
-
-if sys.version_info >= (3, 11):
-    from typing import assert_never
-else:  # pragma: no cover - Python 3.10
-
-    def assert_never(value: NoReturn) -> NoReturn:
-        """Fail loudly if a case the type checker proved unreachable is reached."""
-        raise AssertionError(f'unhandled case: {value!r}')
-
 
 __all__ = [
     'Forwarding',
     'attach',
     'attach_to_first',
-    'forward_reason',
     'forwarded_status',
+    'forwarding_for',
+    'lookup_detail',
     'served_status',
     'ttl',
 ]
@@ -75,7 +66,7 @@ class Forwarding:
     collapsed: Optional[bool] = None
 
 
-def forward_reason(exchange: Exchange, lookup: Lookup) -> Optional[Forward]:
+def forwarding_for(exchange: Exchange, lookup: Lookup) -> Optional[Forwarding]:
     """Why the lookup's decision sends the request forward; None if the cache answers itself.
 
     The one mapping from decisions to RFC 9211: a new decision kind gets its case here.
@@ -85,9 +76,18 @@ def forward_reason(exchange: Exchange, lookup: Lookup) -> Optional[Forward]:
         case Serve() | NotCached():
             return None
         case Revalidate() | Fetch():
-            return _why_forwarded(exchange, lookup)
+            return Forwarding(_why_forwarded(exchange, lookup), lookup_detail(lookup))
         case unreachable:
             assert_never(unreachable)
+
+
+def lookup_detail(lookup: Lookup) -> str:
+    """The lookup's reason: the decision's, after why a stored entry was not used, if one was
+    not (the two lines the DEBUG log has for it)."""
+    if lookup.note is None:
+        return lookup.decision.reason
+    _, why, args = lookup.note
+    return f'{why % args}; {lookup.decision.reason}'
 
 
 def _why_forwarded(exchange: Exchange, lookup: Lookup) -> Forward:

@@ -104,6 +104,7 @@ def test_vary_miss(tmp_path, origin):
     session.get(url, headers={'Accept': 'text/plain'})
     other = session.get(url, headers={'Accept': 'text/html'})
     assert (other.cache_status.fwd, other.cache_status.stored) == (Forward.VARY_MISS, True)
+    assert other.cache_status.detail.startswith(f'GET {url}: no stored variant for Vary: accept; ')
     assert session.get(url, headers={'Accept': 'text/html'}).cache_status.hit
 
 
@@ -114,6 +115,7 @@ def test_an_entry_stored_for_another_request_is_a_miss(tmp_path, origin):
     second = session.get(origin.url('/second'))
     assert second.content == b'body of /second'
     assert (second.cache_status.fwd, second.cache_status.key) == (Forward.MISS, 'one-key')
+    assert second.cache_status.detail.startswith('Entry one-key was stored for another request')
 
 
 def test_revalidations(clocked, origin):
