@@ -5,6 +5,7 @@
 """
 
 from .backends import BaseCache, BaseStorage, MemoryCache, SQLiteCache, init_backend
+from .cache_status import CacheStatus, Forward
 from .errors import (
     ConfigurationError,
     MissingDependencyError,
@@ -44,11 +45,13 @@ __all__ = [
     'BaseStorage',
     'CacheMixin',
     'CacheSettings',
+    'CacheStatus',
     'CachedHTTPResponse',
     'CachedRequest',
     'CachedResponse',
     'CachedSession',
     'ConfigurationError',
+    'Forward',
     'MemoryCache',
     'MissingDependencyError',
     'RequestOptions',

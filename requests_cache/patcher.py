@@ -39,6 +39,7 @@ def install_cache(
     cache_name: str = 'http_cache',
     backend: Union[str, BaseCache, None] = None,
     session_factory: type[CachedSession] = CachedSession,
+    metrics: Any = False,
     **kwargs: Any,
 ) -> None:
     """Cache every request made through ``requests``, in every thread, until uninstalled.
@@ -47,6 +48,7 @@ def install_cache(
         cache_name: Cache location, as for `CachedSession`.
         backend: A backend name or instance, as for `CachedSession`.
         session_factory: The session class to install (a `CachedSession` subclass).
+        metrics: OpenTelemetry metrics, as for `CachedSession`.
         kwargs: Settings and backend arguments, as for `CachedSession`.
     """
     setting_kwargs, backend_kwargs = split_kwargs(kwargs)
@@ -54,6 +56,8 @@ def install_cache(
     # Validate the settings now, so a mistake fails here and not on the first request.
     session_factory(backend=init_backend('', 'memory'), **setting_kwargs).close()
     shared_backend = init_backend(cache_name, backend, **backend_kwargs)
+    if metrics:  # checked now, like the settings
+        session_factory(backend=shared_backend, autoclose=False, metrics=metrics).close()
 
     class _InstalledSession(session_factory):  # type: ignore[valid-type, misc]
         """A `CachedSession` bound to the installed backend."""
@@ -61,7 +65,9 @@ def install_cache(
         def __init__(self) -> None:
             # autoclose=False: requests.get() closes its session after every call, and the
             # backend is shared by all of them.
-            super().__init__(backend=shared_backend, autoclose=False, **setting_kwargs)
+            super().__init__(
+                backend=shared_backend, autoclose=False, metrics=metrics, **setting_kwargs
+            )
 
         def __reduce__(self) -> tuple[Any, ...]:
             # Pickled like a requests.Session (its own attributes only), and unpickled as the

@@ -192,7 +192,7 @@ class SQLiteConnections:
                 )
                 try:
                     if self.wal:
-                        connection.execute('PRAGMA journal_mode=WAL')
+                        _enter_wal(connection, options['timeout'])
                     connection.execute(f'PRAGMA synchronous={self.synchronous}')
                 except sqlite3.Error:
                     # Closed before any recovery moves the file: SQLite deletes the -wal and
@@ -430,6 +430,29 @@ def _header_says_ours(path: Path) -> bool:
 def _writable(path: Path) -> bool:
     """True if this process can write ``path`` and create files beside it (journals, WAL)."""
     return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _enter_wal(connection: sqlite3.Connection, timeout: float) -> None:
+    """Switch to WAL, retrying for up to ``timeout`` seconds while another connection holds a
+    lock.
+
+    SQLite reports busy at once, without its busy handler, when the file is still in rollback
+    mode and another connection holds a write lock on it: two processes opening a new cache
+    together (one of them switching it to WAL) would otherwise fail to open it.
+    """
+    deadline = time.monotonic() + timeout
+    pause = 0.002
+    while True:
+        try:
+            connection.execute('PRAGMA journal_mode=WAL')
+            return
+        except sqlite3.OperationalError as exc:
+            if 'locked' not in str(exc) and 'busy' not in str(exc):
+                raise
+            if time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
 
 
 def _connect_read_only(

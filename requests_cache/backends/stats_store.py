@@ -41,7 +41,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from ..stats import FIELDS, StatsRecord, StatsSummary
+from ..stats import BREAKDOWNS, FIELDS, StatsRecord, StatsSummary, Totals
 
 if TYPE_CHECKING:
     from .base import BaseCache
@@ -66,8 +66,11 @@ RESET_KEY = 'stats-reset'
 #: A record from another host not updated for this long is taken as dead and merged (a week).
 REMOTE_STALE_SECONDS = 7 * 24 * 3600.0
 
-Totals = tuple[dict[str, int], dict[str, int]]
 _UNSEEN = object()  # this recorder has not read the reset token yet
+#: The totals of a cache that has counted nothing.
+_NOTHING: Totals = {'counts': {}, **{part: {} for part in BREAKDOWNS.values()}}
+#: What a record holds: every counter, then each breakdown by reason.
+_PARTS = ('counts', *BREAKDOWNS.values())
 _HOST = socket.gethostname()
 
 
@@ -91,7 +94,7 @@ class StatsRecorder:
         self._last_write: Optional[float] = None
         #: True once the cache was closed: its record may then be merged by other writers.
         self.closed = False
-        self._start(({}, {}))
+        self._start(_NOTHING)
         _LIVE.add(self)
 
     @property
@@ -114,7 +117,7 @@ class StatsRecorder:
         self._base = self._written = base
         self._epoch: object = _UNSEEN
         # Counts of dead writers' records merged into ours, and whether ours was written yet.
-        self._absorbed: Totals = ({}, {})
+        self._absorbed: Totals = _NOTHING
         self._has_written = False
 
     def write_if_due(self) -> None:
@@ -181,7 +184,7 @@ class StatsRecorder:
         if token != self._epoch:
             if self._epoch is not _UNSEEN:
                 self._base = self._written
-                self._absorbed = ({}, {})
+                self._absorbed = _NOTHING
             self._epoch = token
 
     def _check_own_record(self) -> None:
@@ -189,7 +192,7 @@ class StatsRecorder:
         if self._has_written and self.cache.meta.get(self.record_id) is None:
             logger.debug('Statistics record %s was merged or deleted elsewhere', self.record_id)
             self._base = self._written
-            self._absorbed = ({}, {})
+            self._absorbed = _NOTHING
 
     def _claim_dead_records(self) -> dict[str, Any]:
         """Delete the records of dead writers and add their counts to ours; return them."""
@@ -208,8 +211,7 @@ class StatsRecorder:
             except KeyError:
                 continue
             claimed[key] = value
-            counts, stale = self._absorbed
-            self._absorbed = (_plus(counts, record.counts), _plus(stale, record.stale_by_reason))
+            self._absorbed = _add(self._absorbed, _totals_of(record))
         if claimed:
             logger.debug('Merged %d statistics records of dead writers', len(claimed))
         return claimed
@@ -224,23 +226,19 @@ class StatsRecorder:
                 continue
             parsed = parse_record(value)
             if parsed is not None:
-                counts, stale = self._absorbed
-                self._absorbed = (
-                    _minus(counts, parsed.counts, keep_negative=True),
-                    _minus(stale, parsed.stale_by_reason, keep_negative=True),
-                )
+                self._absorbed = _subtract(self._absorbed, _totals_of(parsed))
 
     def _record(self, totals: Totals) -> str:
-        (counts, stale), (base_counts, base_stale) = totals, self._base
-        absorbed_counts, absorbed_stale = self._absorbed
-        record = {
+        # Version 1 records without misses_by_reason or revalidations_by_outcome read as empty.
+        record: dict[str, Any] = {
             'version': 1,
             'host': _HOST,
             'pid': self._pid,
             'updated': self.cache.now().isoformat(),
-            'counts': _plus(_minus(counts, base_counts), absorbed_counts),
-            'stale_by_reason': _plus(_minus(stale, base_stale), absorbed_stale),
         }
+        for part in _PARTS:
+            new = _minus(totals.get(part, {}), self._base.get(part, {}))
+            record[part] = _plus(new, self._absorbed.get(part, {}))
         return json.dumps(record, sort_keys=True)
 
     def load(self) -> StatsSummary:
@@ -275,14 +273,14 @@ class StatsRecorder:
             meta[RESET_KEY] = token
             meta.bulk_delete([k for k in list(meta) if k.startswith(STATS_PREFIX)])
             self._base = self._written = self.cache.stats.totals()
-            self._absorbed = ({}, {})
+            self._absorbed = _NOTHING
             self._epoch = token
         logger.debug('Reset persisted statistics of %s', self.cache)
 
     def _after_fork(self) -> None:
         self._lock = threading.Lock()
         cache = self._cache()
-        self._start(cache.stats.totals() if cache is not None else ({}, {}))
+        self._start(cache.stats.totals() if cache is not None else _NOTHING)
 
 
 def parse_record(value: Any) -> Optional[StatsRecord]:
@@ -300,10 +298,16 @@ def parse_record(value: Any) -> Optional[StatsRecord]:
             pid=int(data['pid']),
             updated=updated,
             counts={k: int(v) for k, v in data['counts'].items() if k in FIELDS},
-            stale_by_reason={str(k): int(v) for k, v in data['stale_by_reason'].items()},
+            stale_by_reason=_reasons(data['stale_by_reason']),
+            misses_by_reason=_reasons(data.get('misses_by_reason', {})),
+            revalidations_by_outcome=_reasons(data.get('revalidations_by_outcome', {})),
         )
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
+
+
+def _reasons(data: Any) -> dict[str, int]:
+    return {str(k): int(v) for k, v in data.items()}
 
 
 def _minus(
@@ -313,6 +317,21 @@ def _minus(
     if keep_negative:
         differences.update({k: -v for k, v in base.items() if k not in totals})
     return {k: v for k, v in differences.items() if v}
+
+
+def _totals_of(record: StatsRecord) -> Totals:
+    return {part: dict(getattr(record, part)) for part in _PARTS}
+
+
+def _add(first: Totals, second: Totals) -> Totals:
+    return {part: _plus(first.get(part, {}), second.get(part, {})) for part in _PARTS}
+
+
+def _subtract(first: Totals, second: Totals) -> Totals:
+    return {
+        part: _minus(first.get(part, {}), second.get(part, {}), keep_negative=True)
+        for part in _PARTS
+    }
 
 
 def _plus(first: Mapping[str, int], second: Mapping[str, int]) -> dict[str, int]:

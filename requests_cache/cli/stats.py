@@ -8,6 +8,7 @@ of its own.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from typing import Any
 
 from ..backends import BaseCache
@@ -24,10 +25,12 @@ HELP = f"""\
 Statistics of every process that used this cache, added up.
 
 Counted: hits (fresh responses served), stale responses served (by the rule that allowed them:
-stale-if-error, stale-while-revalidate, max-stale, only-if-cached), misses (requests sent to the
-origin), revalidations (304 answers that freshened a stored response), stores and bytes stored,
-storage read and write errors that were skipped, and evictions (responses removed to respect
-max_entries or max_size).
+stale-if-error, stale-while-revalidate, max-stale, only-if-cached), misses (requests not answered
+from storage, by RFC 9211 reason: uri-miss, vary-miss, miss, stale, request, bypass, method; or
+only-if-cached for a 504), revalidations (conditional requests, by outcome: not-modified,
+modified, failed), stores and bytes stored, bytes saved (body bytes served from storage instead
+of the origin), storage read and write errors that were skipped, and evictions (responses removed
+to respect max_entries or max_size). The hit ratio leaves out requests that bypassed the cache.
 
 Each process writes a record of its own, and this command adds them up. A session writes its
 cache's counts when it is closed, and while it stores responses at most every
@@ -71,19 +74,16 @@ def stats_line(summary: StatsSummary) -> str:
 
 
 def _rows(summary: StatsSummary, where: str) -> list[tuple[str, Any]]:
-    # The reasons are read from storage, which anyone who can write to it controls.
-    stale = ', '.join(
-        f'{clean(reason)} {count}' for reason, count in summary.stale_by_reason.items()
-    )
     return [
         ('Location', where),
         ('Hits', summary.hits),
-        ('Stale served', f'{summary.stale} ({stale})' if stale else summary.stale),
-        ('Misses', summary.misses),
+        ('Stale served', _with_reasons(summary.stale, summary.stale_by_reason)),
+        ('Misses', _with_reasons(summary.misses, summary.misses_by_reason)),
         ('Hit ratio', f'{summary.hit_ratio:.1%}'),
         ('Stores', summary.stores),
         ('Bytes stored', human_size(summary.bytes_stored)),
-        ('Revalidations', summary.revalidations),
+        ('Bytes saved', human_size(summary.bytes_saved)),
+        ('Revalidations', _with_reasons(summary.revalidations, summary.revalidations_by_outcome)),
         ('Read errors', summary.read_errors),
         ('Write errors', summary.write_errors),
         ('Evictions', summary.evictions),
@@ -91,6 +91,12 @@ def _rows(summary: StatsSummary, where: str) -> list[tuple[str, Any]]:
         ('First update', human_time(summary.first_update, '-')),
         ('Last update', human_time(summary.last_update, '-')),
     ]
+
+
+def _with_reasons(total: int, reasons: Mapping[str, int]) -> Any:
+    # The reasons are read from storage, which anyone who can write to it controls.
+    shares = ', '.join(f'{clean(reason)} {count}' for reason, count in reasons.items())
+    return f'{total} ({shares})' if shares else total
 
 
 def _reset(args: argparse.Namespace) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any, Callable, Optional, Union
 from requests import PreparedRequest, Response
 from requests.structures import CaseInsensitiveDict
 
+from ..cache_status import CacheStatus
 from . import _response_1x
 from ._response_1x import DATETIME_FORMAT as DATETIME_FORMAT  # 1.x names of this module
 from ._response_1x import BaseResponse as BaseResponse
@@ -68,12 +69,15 @@ class CachedResponse(Response):
         expires: When it stops being fresh (aware UTC), or None for never.
         revalidated: True if the origin confirmed it with a 304 during this request.
         request_time: When the request that produced it was sent (aware UTC).
+        cache_status: How the cache handled it (RFC 9211), set when a session hands it over;
+            None on a response read straight from a cache.
     """
 
     _request: Optional[PreparedRequest] = None
     _headers: Optional[CaseInsensitiveDict[str]] = None
     _request_loader: Optional[Callable[[], CachedRequest]] = None
     request_identity: RequestIdentity = ('GET', '', ())
+    cache_status: Optional[CacheStatus] = None
 
     def __init__(self, **fields: Any) -> None:
         super().__init__()

@@ -19,6 +19,7 @@ __all__ = ['redacted_request', 'snapshot_response']
 
 #: Response headers holding URLs, which may carry ignored (secret) query parameters.
 _URL_HEADERS = frozenset({'location', 'content-location'})
+_STATUS_HEADER = 'Cache-Status'
 
 
 def snapshot_response(
@@ -114,13 +115,31 @@ def redacted_request(request: PreparedRequest, ignored: Iterable[str]) -> Cached
 def _header_items(response: Response) -> list[tuple[str, str]]:
     """The response's headers as pairs: from ``raw``, which keeps repeated names apart, unless
     ``response.headers`` was changed since (1.x code edits it before ``save_response``)."""
+    headers = _without_own_status(response)
     raw_headers = getattr(response.raw, 'headers', None)
     if not raw_headers:
-        return list(response.headers.items())
+        return list(headers.items())
     pairs = list(raw_headers.items())
-    if CaseInsensitiveDict(_joined(pairs)) != response.headers:
-        return list(response.headers.items())
+    if CaseInsensitiveDict(_joined(pairs)) != headers:
+        return list(headers.items())
     return pairs
+
+
+def _without_own_status(response: Response) -> CaseInsensitiveDict[str]:
+    """``response.headers`` without the ``Cache-Status`` member this cache appended to them
+    (``cache_status_header``): it describes one answer, and is not the origin's to store."""
+    headers: CaseInsensitiveDict[str] = response.headers
+    status = getattr(response, 'cache_status', None)
+    value = headers.get(_STATUS_HEADER)
+    if status is None or value is None or not value.endswith(str(status)):
+        return headers
+    upstream = value[: -len(str(status))].rstrip().removesuffix(',').rstrip()
+    headers = headers.copy()
+    if upstream:
+        headers[_STATUS_HEADER] = upstream
+    else:
+        del headers[_STATUS_HEADER]
+    return headers
 
 
 def _joined(pairs: list[tuple[str, str]]) -> dict[str, str]:

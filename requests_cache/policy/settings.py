@@ -122,6 +122,8 @@ class CacheSettings:
         isolate_credentials: Keep responses to requests with different credentials (or with and
             without credentials) in separate entries; False shares one entry per URL whatever
             the credentials, as requests-cache 1.x did.
+        cache_status_header: Also add each response's ``cache_status`` to its headers, as an
+            RFC 9211 ``Cache-Status`` header (after any the origin sent).
         expire_after_given: Whether ``expire_after`` was given (by `from_kwargs`, `replace`, or
             a value other than the default): with ``cache_control=True``, an ``expire_after``
             left out lets RFC 9111 decide (see `requests_cache.policy.resolve_expire_after`).
@@ -146,6 +148,7 @@ class CacheSettings:
     coalesce_across_processes: bool = False
     autoclose: bool = True
     isolate_credentials: bool = True
+    cache_status_header: bool = False
     expire_after_given: bool = False
 
     def __post_init__(self) -> None:
@@ -407,6 +410,7 @@ _VALIDATORS: dict[str, Callable[[Any, str], Any]] = {
     'coalesce_across_processes': _bool,
     'autoclose': _bool,
     'isolate_credentials': _bool,
+    'cache_status_header': _bool,
 }
 
 

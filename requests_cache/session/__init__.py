@@ -32,6 +32,7 @@ Modules (all private; the public surface is what this package exports):
 - ``_origin``: fetch, revalidate, stale-if-error, invalidation; the only call to the transport.
 - ``_store``: the store decision's execution: variants, redirect chains, teeing streamed bodies.
 - ``_streaming``: the tee that copies a streamed body into the cache as the caller reads it.
+- ``_status``: the Cache-Status (RFC 9211) of every answer, from the decisions' reasons.
 - ``_coalesce``: identical concurrent misses share one origin request.
 - ``_refresh``: background refreshes for stale-while-revalidate.
 - ``_context``: per-request context (`Exchange`) and the context variables below.
@@ -48,7 +49,9 @@ Process-wide state
 - Memos: ``_fast_path.PREPARED_URLS`` (URL and merged parameters -> the URL requests prepared,
   4,096 entries), ``_fast_path._class_overrides`` (per session class), and in ``keys`` the
   normalized URLs (4,096) and frozen name sets.
-- Registries: ``_coalesce._REGISTRY`` (one in-flight table per backend object, weakly held).
+- Registries: ``_coalesce._REGISTRY`` (one in-flight table per backend object, weakly held);
+  with metrics on, ``requests_cache.otel._REGISTRY`` (one set of instruments per meter
+  provider, each reading the caches it was given, weakly held).
 - Threads: each session's ``BackgroundRefresher`` pool, started on first use, joined on
   ``close()``.
 - Hooks outside this package: ``stats`` resets its locks after ``fork()``; backends reopen
@@ -60,7 +63,7 @@ import logging
 import requests
 
 from ._mixin import CachedSession, CacheMixin
-from ._serve import gateway_timeout
+from ._serve import not_cached_response
 
 __all__ = ['CacheMixin', 'CachedSession']
 
@@ -71,4 +74,4 @@ logger = logging.getLogger(__name__)
 OriginalSession = requests.Session
 #: ``get_504_response(request)``: the 504 a session answers when ``only_if_cached`` finds
 #: nothing usable (1.x name).
-get_504_response = gateway_timeout
+get_504_response = not_cached_response

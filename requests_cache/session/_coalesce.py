@@ -209,7 +209,7 @@ def coalesce_in_store(
     ttl: float,
     wait: float,
     served_after_wait: Callable[[], Optional[Response]],
-    fetch: Callable[[], Response],
+    fetch: Callable[[bool], Response],
 ) -> Response:
     """Fetch as the one leader of ``key`` among every process sharing ``cache``'s store, or wait
     for the leader and be served what it stored (see the module docstring).
@@ -221,7 +221,8 @@ def coalesce_in_store(
         wait: The longest this caller waits for another leader, in total.
         served_after_wait: Looks the key up again; the response to serve, or None.
         fetch: Goes to the origin (and stores); called by the leader, or by a waiter that
-            gave up waiting or learned that the leader stored nothing.
+            gave up waiting or learned that the leader stored nothing; its argument says
+            whether this caller waited.
     """
     lease = cache.lease(key, ttl=ttl)
     deadline = time.monotonic() + wait
@@ -231,14 +232,14 @@ def coalesce_in_store(
         remaining = deadline - time.monotonic()
         if remaining <= 0 or not lease.wait_for_release(remaining):
             logger.debug('%s: gave up waiting for another process; fetching', key)
-            return fetch()
+            return fetch(True)
         served = served_after_wait()
         if served is not None:
             logger.debug('%s: served what another process stored', key)
             return served
         if not cache.lease(_unstored_mark(key), ttl=UNSTORED_MARK_TTL).wait_for_release(0):
             logger.debug('%s: the other process stored nothing; fetching', key)
-            return fetch()
+            return fetch(True)
         # The leader died (its lease ran out) or left nothing servable: take over, at most one.
     try:
         # A caller that waited may take the lease just after a replacement leader stored and
@@ -247,7 +248,7 @@ def coalesce_in_store(
         if served is not None:
             logger.debug('%s: served what another process stored', key)
             return served
-        response = fetch()
+        response = fetch(waited)
         if not getattr(response, STORED, False):
             cache.lease(_unstored_mark(key), ttl=UNSTORED_MARK_TTL).try_acquire()
         return response

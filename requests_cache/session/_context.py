@@ -8,12 +8,13 @@ thread using the same session.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any, NoReturn, Optional, Protocol
 
 from requests import PreparedRequest, Response
 from requests.utils import resolve_proxies
@@ -31,12 +32,23 @@ __all__ = [
     'STORED',
     'Exchange',
     'LogUrl',
+    'LookupTimer',
+    'assert_never',
     'disabled_for',
     'is_disabled',
     'request_options',
 ]
 
 logger = logging.getLogger(__name__)
+
+if sys.version_info >= (3, 11):
+    from typing import assert_never
+else:  # pragma: no cover - Python 3.10
+
+    def assert_never(value: NoReturn) -> NoReturn:
+        """Fail loudly if a case the type checker proved unreachable is reached."""
+        raise AssertionError(f'unhandled case: {value!r}')
+
 
 #: The one channel per-request options travel through from ``request()`` to ``send()``; they never
 #: become HTTP headers, so nothing of ours reaches the origin.
@@ -88,6 +100,13 @@ class LogUrl:
         return keys.redact_url(self.url, self.ignored)
 
 
+class LookupTimer(Protocol):
+    """Where the duration of each lookup goes when metrics are on (`requests_cache.otel`)."""
+
+    def record(self, seconds: float) -> None:
+        """Record one lookup that took ``seconds``."""
+
+
 @dataclass
 class Exchange:
     """One request on its way through ``send()``: what every step reads, gathered once.
@@ -101,6 +120,8 @@ class Exchange:
         send_kwargs: ``send()``'s keyword arguments (timeout, verify, stream, ...).
         clock: Returns the current aware UTC time.
         session_stats: The session's own counters (``cache.stats`` is counted too).
+        network_send: requests' own ``send()``.
+        metrics: Records lookup durations; None when metrics are off.
     """
 
     session: Any
@@ -111,6 +132,7 @@ class Exchange:
     clock: Callable[[], datetime]
     session_stats: CacheStats
     network_send: Callable[..., Response]
+    metrics: Optional[LookupTimer] = None
     _key: Optional[str] = field(default=None, repr=False)
 
     @property
@@ -164,19 +186,21 @@ class Exchange:
             kwargs['proxies'] = resolve_proxies(self.request, session.proxies, session.trust_env)
         return kwargs
 
-    def count(self, name: str, amount: int = 1) -> None:
-        """Add to a statistic of the session and of its cache."""
-        self.session_stats.add(name, amount)
+    # The session counts here and only here, into its own and its cache's `CacheStats`;
+    # persisted statistics, the CLI and OpenTelemetry metrics all read ``cache.stats``.
+    def count(self, name: str, amount: int = 1, reason: Optional[str] = None) -> None:
+        """Add to a statistic of the session and of its cache (to ``reason``'s share of it,
+        for a statistic broken down by reason)."""
+        self.session_stats.add(name, amount, reason)
         cache = self.cache
-        cache.stats.add(name, amount)
+        cache.stats.add(name, amount, reason)
         # Misses, stores and revalidations come here, fresh hits never: the one place where
         # statistics may be written to the backend (at most every cache.stats_interval s).
         cache.stats_recorder.write_if_due()
 
-    def count_served(self, decision: Serve) -> None:
-        """Count a response served from the cache, fresh or stale (by the rule that allowed it)."""
-        for stats in (self.session_stats, self.cache.stats):
-            if decision.stale:
-                stats.add_stale(decision.kind)
-            else:
-                stats.add('hits')
+    def count_served(self, decision: Serve, body_bytes: int) -> None:
+        """Count a response served from the cache, fresh or stale (by the rule that allowed it),
+        and its body bytes, which the origin did not have to send."""
+        rule = decision.kind if decision.stale else None
+        self.session_stats.add_served(rule, body_bytes)
+        self.cache.stats.add_served(rule, body_bytes)

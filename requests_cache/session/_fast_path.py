@@ -41,7 +41,7 @@ from ..models.snapshot import redacted_request
 from ..policy import CacheSettings, RequestOptions, Serve
 from ..policy.expiration import Special
 from ._context import Exchange, is_disabled
-from ._lookup import log_decision, look_up_quietly
+from ._lookup import look_up_quietly, report_decision
 from ._serve import serve_stored
 
 __all__ = [
@@ -144,6 +144,7 @@ def fast_hit(
         clock=session.clock,
         session_stats=session.stats,
         network_send=session.send,
+        metrics=session._metrics,
     )
     lookup = look_up_quietly(exchange)
     decision, cached = lookup.decision, lookup.cached
@@ -155,10 +156,10 @@ def fast_hit(
         or cached.status_code in REDIRECT_STATI
     ):
         return None
-    log_decision(exchange, lookup)
+    report_decision(exchange, lookup)
     exchange.user_request = lambda: _user_request(method, url, call)
     exchange.environment = lambda: _environment(session, prepared_url, call)
-    return serve_stored(exchange, cached, decision)
+    return serve_stored(exchange, cached, decision, lookup.now)
 
 
 def remember(session: Any, request: Request, prepared: PreparedRequest) -> None:

@@ -15,8 +15,9 @@ on, or with ``allow_redirects=False`` the hop itself.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any, Optional
+import time
+from datetime import datetime
+from typing import Any, NamedTuple, Optional
 
 from .. import keys, policy
 from ..models import CachedResponse
@@ -25,18 +26,20 @@ from ..policy.vary import parse_vary, variant_key, vary_values_match
 from ._coalesce import in_flight_for
 from ._context import Exchange
 
-__all__ = ['Lookup', 'log_decision', 'look_up', 'look_up_quietly', 'stored_facts']
+__all__ = ['Lookup', 'look_up', 'look_up_quietly', 'report_decision', 'stored_facts']
 
 logger = logging.getLogger(__name__)
 
 
-#: A log line a lookup leaves for `log_decision`: (level, format, args).
+#: A log line a lookup leaves for `report_decision`: (level, format, args).
 Note = tuple[int, str, tuple[Any, ...]]
 
 
-@dataclass(frozen=True)
-class Lookup:
+class Lookup(NamedTuple):
     """What the lookup found for a request, and what to do with it.
+
+    A named tuple, not a frozen dataclass: it is built on every request, hits included, and a
+    frozen dataclass's ``__init__`` costs four times as much.
 
     Attributes:
         key: The request's cache key.
@@ -46,26 +49,32 @@ class Lookup:
         sequence: The in-flight registry's sequence before the lookup (for coalescing).
         varies: The stored response has ``Vary``: request header values chose it.
         note: Why a stored entry was not used, logged with the decision.
+        now: The time the decision was made for.
+        seconds: How long the lookup took, measured only when metrics are on.
     """
 
     key: str
     cached: Optional[CachedResponse]
     decision: Decision
     sequence: int
+    now: datetime
     varies: bool = False
     note: Optional[Note] = None
+    seconds: Optional[float] = None
 
 
 def look_up(exchange: Exchange) -> Lookup:
     """Look the request up and decide; the decision is logged at DEBUG with its reason."""
     lookup = look_up_quietly(exchange)
-    log_decision(exchange, lookup)
+    report_decision(exchange, lookup)
     return lookup
 
 
-def log_decision(exchange: Exchange, lookup: Lookup) -> None:
+def report_decision(exchange: Exchange, lookup: Lookup) -> None:
     """Log a lookup's decision at DEBUG, with its reason (and first why a stored entry was not
-    used, if one was not)."""
+    used, if one was not), and record how long the lookup took when metrics are on."""
+    if lookup.seconds is not None and exchange.metrics is not None:
+        exchange.metrics.record(lookup.seconds)
     if lookup.note is not None:
         level, why, args = lookup.note
         logger.log(level, why, *args)
@@ -81,17 +90,21 @@ def log_decision(exchange: Exchange, lookup: Lookup) -> None:
 def look_up_quietly(exchange: Exchange) -> Lookup:
     """`look_up` without logging the decision: for the fast path, which logs it only when it
     acts on it (otherwise the full path looks up, and logs, again)."""
+    timed = exchange.metrics is not None
+    start = time.perf_counter() if timed else 0.0
     key = exchange.key
     sequence = in_flight_for(exchange.cache).sequence
     cached, through_redirect, varies, note = None, False, False, None
     if not exchange.options.force_refresh:
         cached, through_redirect, varies, note = _find(exchange, key)
+    now = exchange.clock()
     decision = policy.decide(
-        exchange.facts, stored_facts(cached), exchange.settings, exchange.options, exchange.clock()
+        exchange.facts, stored_facts(cached), exchange.settings, exchange.options, now
     )
     if through_redirect:
         decision = policy.through_redirect(decision)
-    return Lookup(key, cached, decision, sequence, varies, note)
+    seconds = time.perf_counter() - start if timed else None
+    return Lookup(key, cached, decision, sequence, now, varies, note, seconds)
 
 
 def stored_facts(cached: Optional[CachedResponse]) -> Optional[StoredFacts]:

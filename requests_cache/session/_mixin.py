@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import inspect
 import logging
-import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, NoReturn, Optional, Union
+from typing import Any, Optional, Union
 
 import requests
 from requests import PreparedRequest, Request, Response
@@ -28,6 +27,7 @@ from ..backends import (
     init_backend,
     storage_arguments,
 )
+from ..cache_status import Forward
 from ..errors import ConfigurationError, UnknownSettingError
 from ..models import CachedResponse, utcnow
 from ..policy import (
@@ -59,22 +59,22 @@ from ._coalesce import (
     in_flight_for,
     wait_seconds,
 )
-from ._context import DEFAULT_OPTIONS, Exchange, disabled_for, is_disabled, request_options
+from ._context import (
+    DEFAULT_OPTIONS,
+    Exchange,
+    LookupTimer,
+    assert_never,
+    disabled_for,
+    is_disabled,
+    request_options,
+)
 from ._fast_path import fast_hit, remember
 from ._lookup import Lookup, look_up
 from ._origin import fetch, revalidate, send_uncached
 from ._refresh import BackgroundRefresher
 from ._serve import gateway_timeout, serve_stored
 from ._settings_view import SettingsView
-
-if sys.version_info >= (3, 11):
-    from typing import assert_never
-else:  # pragma: no cover - Python 3.10
-
-    def assert_never(value: NoReturn) -> NoReturn:
-        """Fail loudly if a case the type checker proved unreachable is reached."""
-        raise AssertionError(f'unhandled case: {value!r}')
-
+from ._status import Forwarding, forwarding_for, lookup_detail
 
 __all__ = ['CacheMixin', 'CachedSession']
 
@@ -109,6 +109,7 @@ class CacheMixin:
         always_revalidate: bool = False,
         read_only: bool = False,
         autoclose: bool = True,
+        metrics: Any = False,
         **kwargs: Any,
     ) -> None:
         setting_kwargs, other_kwargs = split_kwargs(kwargs)
@@ -146,6 +147,7 @@ class CacheMixin:
         self.stats = CacheStats()
         self._refresher = BackgroundRefresher()
         self.clock: Callable[[], Any] = utcnow
+        self._metrics: Optional[LookupTimer] = _metrics_for(metrics, self.cache)
         super().__init__(**next_kwargs)
 
     def _split_for_next_class(
@@ -314,11 +316,12 @@ class CacheMixin:
             clock=self.clock,
             session_stats=self.stats,
             network_send=super().send,  # type: ignore[misc]
+            metrics=self._metrics,
         )
-        bypass = self._bypass_reason(request, exchange.settings)
+        bypass = self._bypass(request, exchange.settings)
         if bypass:
-            logger.debug('%s %s: not cached: %s', request.method, exchange.log_url, bypass)
-            return send_uncached(exchange)
+            logger.debug('%s %s: not cached: %s', request.method, exchange.log_url, bypass.reason)
+            return send_uncached(exchange, bypass)
 
         lookup = look_up(exchange)
         match lookup.decision:
@@ -326,10 +329,10 @@ class CacheMixin:
                 assert lookup.cached is not None
                 if decision.refresh:
                     self._refresh_in_background(exchange, lookup.cached)
-                return serve_stored(exchange, lookup.cached, decision)
+                return serve_stored(exchange, lookup.cached, decision, lookup.now)
             case NotCached():
-                exchange.count('misses')
-                return gateway_timeout(request)
+                exchange.count('misses', reason='only-if-cached')
+                return gateway_timeout(exchange, lookup_detail(lookup))
             case Revalidate() | Fetch():
                 return self._go_to_origin(exchange, lookup)
             case unreachable:
@@ -342,45 +345,54 @@ class CacheMixin:
         coalescing can save origin requests, never lose one.
         """
         settings, options = exchange.settings, exchange.options
+        forwarding = forwarding_for(exchange, lookup)
+        assert forwarding is not None  # Revalidate and Fetch go forward
+        fwd = forwarding.fwd
         own_validators = policy.uses_own_validators(exchange.facts, settings)
         if not coalesces(settings, options, own_validators):
-            return self._origin_exchange(exchange, lookup, own_validators)
+            return self._origin_exchange(exchange, lookup, own_validators, forwarding)
         wait = wait_seconds(settings.coalesce_timeout, exchange.send_kwargs.get('timeout'))
         cache = exchange.cache
         with in_flight_for(cache).lead_or_wait(lookup.key, wait, since=lookup.sequence) as leads:
             if not leads:
-                served = self._served_after_wait(exchange)
+                served = self._served_after_wait(exchange, fwd)
                 if served is not None:
-                    logger.debug('%s: served what an identical request stored', lookup.key)
                     return served
                 logger.debug('%s: nothing servable after the wait; sending our own', lookup.key)
+                forwarding = Forwarding(fwd, forwarding.reason, collapsed=False)
             elif coalesces_in_store(settings, cache):
+                gave_up = Forwarding(fwd, forwarding.reason, collapsed=False)
                 return coalesce_in_store(
                     cache,
                     lookup.key,
                     settings.coalesce_timeout * LEASE_SHARE,
                     wait,
-                    lambda: self._served_after_wait(exchange),
-                    lambda: self._origin_exchange(exchange, lookup, own_validators),
+                    lambda: self._served_after_wait(exchange, fwd),
+                    lambda waited: self._origin_exchange(
+                        exchange, lookup, own_validators, gave_up if waited else forwarding
+                    ),
                 )
-            return self._origin_exchange(exchange, lookup, own_validators)
+            return self._origin_exchange(exchange, lookup, own_validators, forwarding)
 
     @staticmethod
-    def _served_after_wait(exchange: Exchange) -> Optional[Response]:
+    def _served_after_wait(exchange: Exchange, fwd: Forward) -> Optional[Response]:
         """What an identical request stored while this one waited, if it may be served as it
         is (fresh); None to go to the origin."""
         after = look_up(exchange)
         decision = after.decision
         if isinstance(decision, Serve) and not decision.stale and after.cached is not None:
-            return serve_stored(exchange, after.cached, decision)
+            logger.debug('%s: served what an identical request stored', after.key)
+            return serve_stored(exchange, after.cached, decision, after.now, fwd)
         return None
 
     @staticmethod
-    def _origin_exchange(exchange: Exchange, lookup: Lookup, own_validators: bool) -> Response:
+    def _origin_exchange(
+        exchange: Exchange, lookup: Lookup, own_validators: bool, forwarding: Forwarding
+    ) -> Response:
         decision, cached = lookup.decision, lookup.cached
         if isinstance(decision, Revalidate) and cached is not None and not own_validators:
-            return revalidate(exchange, cached, decision)
-        return fetch(exchange, cached)
+            return revalidate(exchange, cached, decision, forwarding)
+        return fetch(exchange, cached, forwarding)
 
     def _options(self, kwargs: dict[str, Any]) -> RequestOptions:
         """The per-request options: from ``request()``, or given to ``send()`` directly."""
@@ -392,14 +404,17 @@ class CacheMixin:
         merged.update({k: v for k, v in given.items() if v is not None})
         return RequestOptions.from_kwargs(**merged)
 
-    def _bypass_reason(self, request: PreparedRequest, settings: CacheSettings) -> Optional[str]:
+    def _bypass(self, request: PreparedRequest, settings: CacheSettings) -> Optional[Forwarding]:
+        """Why the cache takes no part in this request, if it does not."""
         if is_disabled(self._disable_token):
-            return 'caching is disabled in this context'
+            return Forwarding(Forward.BYPASS, 'caching is disabled in this context')
         if not allowed_method(request.method or '', request.headers, settings.allowable_methods):
-            return f'method {request.method} is not in allowable_methods'
+            return Forwarding(
+                Forward.METHOD, f'method {request.method} is not in allowable_methods'
+            )
         body: object = request.body  # typed bytes | str, but generators and files happen
         if body is not None and not isinstance(body, (bytes, str)):
-            return 'the request body is a stream, which cannot be keyed'
+            return Forwarding(Forward.BYPASS, 'the request body is a stream, which cannot be keyed')
         return None
 
     def _refresh_in_background(self, exchange: Exchange, stale: CachedResponse) -> None:
@@ -475,6 +490,20 @@ def _backend_takes(backend: Union[str, BaseCache, None], name: str) -> bool:
         return False
 
 
+def _metrics_for(metrics: Any, cache: BaseCache) -> Optional[LookupTimer]:
+    """Turn on OpenTelemetry metrics for ``cache`` if asked; None when they are off.
+
+    Raises:
+        MissingDependencyError: The ``otel`` extra is not installed.
+        ConfigurationError: ``metrics`` is neither a bool nor a ``MeterProvider``.
+    """
+    if metrics is False or metrics is None:
+        return None  # and OpenTelemetry is never imported
+    from ..otel import instrument  # importing OpenTelemetry takes tens of milliseconds
+
+    return instrument(cache, None if metrics is True else metrics)
+
+
 def _accepted_by_next_class(cls: type) -> Optional[set[str]]:
     """The keyword names the ``__init__`` after `CacheMixin` in ``cls``'s MRO accepts; None for
     any (it takes ``**kwargs``)."""
@@ -515,8 +544,12 @@ class CachedSession(CacheMixin, requests.Session):  # type: ignore[misc]  # requ
         always_revalidate: Revalidate stored responses with validators before every use.
         read_only: Never write to the cache.
         autoclose: Close the cache when the session is closed.
+        metrics: Report OpenTelemetry metrics (`requests_cache.otel`): True for the global
+            ``MeterProvider``, or a provider of your own. Needs ``requests-cache[otel]``.
         kwargs: More settings (``stale_while_revalidate``; ``coalesce_timeout``, seconds an
-            identical request in flight is waited for, 0 for never) and backend arguments.
+            identical request in flight is waited for, 0 for never; ``cache_status_header``,
+            True to add ``response.cache_status`` as a ``Cache-Status`` header) and backend
+            arguments.
 
     Raises:
         UnknownSettingError: A keyword argument nothing accepts (a `TypeError`).

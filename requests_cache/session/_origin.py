@@ -26,6 +26,7 @@ from ..policy.validation import HeadUpdate, head_may_update_get, head_update, is
 from ._context import DEFAULT_OPTIONS, STORED, Exchange
 from ._lookup import stored_facts
 from ._serve import deliver
+from ._status import Forwarding, attach, attach_to_first, forwarded_status
 from ._store import save_redirect_chain, save_variants, store
 
 __all__ = ['fetch', 'freshen', 'network', 'revalidate', 'send_uncached']
@@ -36,18 +37,22 @@ logger = logging.getLogger(__name__)
 _BODY_HEADERS = ('Content-Type', 'Content-Length', 'Content-Encoding', 'Transfer-Encoding')
 
 
-def send_uncached(exchange: Exchange) -> Response:
+def send_uncached(exchange: Exchange, forwarding: Forwarding) -> Response:
     """Send a request the cache does not take part in (still invalidating, §4.4)."""
+    exchange.count('misses', reason=forwarding.fwd.value)
     response = network(exchange, exchange.request)
     add_cache_attributes(response)
+    first = response.history[0] if response.history else response
+    status = forwarded_status(exchange, forwarding, first.status_code, forwarding.reason)
+    attach_to_first(exchange, response, status)
     return response
 
 
-def fetch(exchange: Exchange, cached: Optional[CachedResponse]) -> Response:
+def fetch(exchange: Exchange, cached: Optional[CachedResponse], forwarding: Forwarding) -> Response:
     """Send the request as it is; store the response if the policy allows."""
-    exchange.count('misses')
+    exchange.count('misses', reason=forwarding.fwd.value)
     request_time = exchange.clock()
-    response, served = _send(exchange, exchange.request, cached)
+    response, served = _send(exchange, exchange.request, cached, forwarding)
     if served:
         return response
     if (
@@ -57,14 +62,22 @@ def fetch(exchange: Exchange, cached: Optional[CachedResponse]) -> Response:
     ):
         # A 304 to a request that was not conditional: the origin says the stored response is
         # still good (requests-cache 1.x served it). It is served as stored, not freshened.
-        logger.debug(
-            '%s %s: 304 to an unconditional request', exchange.request.method, exchange.log_url
-        )
-        return deliver(exchange, cached)
+        detail = f'{forwarding.reason}; 304 to an unconditional request: the stored response'
+        logger.debug('%s %s: %s', exchange.request.method, exchange.log_url, detail)
+        exchange.count('bytes_saved', cached.size)
+        status = forwarded_status(exchange, forwarding, 304, detail, expires=cached.expires)
+        return deliver(exchange, cached, status)
     if response.history:  # the send() of the final response set its cache attributes
-        stale = _stored_or_stale(exchange, cached, lambda: save_redirect_chain(exchange, response))
+        stale = _stored_or_stale(
+            exchange, cached, forwarding, lambda: _store_chain(exchange, forwarding, response)
+        )
     else:
-        stale = _stored_or_stale(exchange, cached, lambda: store(exchange, response, request_time))
+        stale = _stored_or_stale(
+            exchange,
+            cached,
+            forwarding,
+            lambda: _store(exchange, forwarding, response, request_time),
+        )
     if stale is not None:
         return stale
     if head_may_update_get(exchange.facts, response.status_code, exchange.settings):
@@ -72,36 +85,90 @@ def fetch(exchange: Exchange, cached: Optional[CachedResponse]) -> Response:
     return response
 
 
-def revalidate(exchange: Exchange, cached: CachedResponse, decision: policy.Revalidate) -> Response:
+def revalidate(
+    exchange: Exchange,
+    cached: CachedResponse,
+    decision: policy.Revalidate,
+    forwarding: Forwarding,
+) -> Response:
     """Send a conditional request; a 304 freshens the stored response, anything else replaces
     it."""
     conditional = exchange.request.copy()
     conditional.headers.update(decision.headers)
     request_time = exchange.clock()
-    response, served = _send(exchange, conditional, cached)
+    try:
+        response, served = _send(exchange, conditional, cached, forwarding)
+    except requests.RequestException:
+        _count_revalidation(exchange, forwarding, 'failed')
+        raise
     if served:
+        exchange.count('revalidations', reason='failed')  # the stale response was served
         return response
     if response.status_code != 304:
-        exchange.count('misses')
+        failed = policy.origin_failed(response.status_code, exchange.settings)
+        _count_revalidation(exchange, forwarding, 'failed' if failed else 'modified')
         logger.debug(
             '%s %s: revalidation got %s',
             exchange.request.method,
             exchange.log_url,
             response.status_code,
         )
-        stale = _stored_or_stale(exchange, cached, lambda: store(exchange, response, request_time))
+        stale = _stored_or_stale(
+            exchange,
+            cached,
+            forwarding,
+            lambda: _store(exchange, forwarding, response, request_time),
+        )
         return response if stale is None else stale
-    freshened = freshen(exchange, cached, response, exchange.facts, request_time)
+    exchange.count('revalidations', reason='not-modified')
+    freshened, freshening = freshen(exchange, cached, response, exchange.facts, request_time)
+    stale = _stored_or_stale(
+        exchange, cached, forwarding, lambda: _save_freshened(exchange, freshened)
+    )
+    if stale is not None:
+        return stale
+    exchange.count('bytes_saved', freshened.size)
+    detail = f'{forwarding.reason}; 304 Not Modified; {freshening.reason}'
+    stored = getattr(freshened, STORED, False)
+    status = forwarded_status(exchange, forwarding, 304, detail, stored, freshened.expires)
+    return deliver(exchange, freshened, status)
 
-    def save_freshened() -> None:
-        settings = exchange.settings
-        if not settings.read_only and save_variants(
-            exchange.cache, freshened, exchange.key, exchange.request, settings
-        ):
-            setattr(freshened, STORED, True)
 
-    stale = _stored_or_stale(exchange, cached, save_freshened)
-    return deliver(exchange, freshened) if stale is None else stale
+def _count_revalidation(exchange: Exchange, forwarding: Forwarding, outcome: str) -> None:
+    """Count a revalidation that did not confirm the stored response: a miss, too."""
+    exchange.count('revalidations', reason=outcome)
+    exchange.count('misses', reason=forwarding.fwd.value)
+
+
+def _store(
+    exchange: Exchange, forwarding: Forwarding, response: Response, request_time: datetime
+) -> None:
+    """Store the origin's response if the policy allows, and attach its Cache-Status."""
+    decision, stored = store(exchange, response, request_time)
+    expires = decision.expires if stored and isinstance(decision, policy.Store) else None
+    detail = f'{forwarding.reason}; {decision.reason}'
+    status = forwarded_status(exchange, forwarding, response.status_code, detail, stored, expires)
+    attach(exchange, response, status)
+
+
+def _store_chain(exchange: Exchange, forwarding: Forwarding, response: Response) -> None:
+    """Record a followed redirect chain, and attach the Cache-Status of its first response
+    (the one this ``send()`` got; each later hop went through a ``send()`` of its own)."""
+    chained = save_redirect_chain(exchange, response)
+    first = response.history[0]
+    outcome = 'stored with its redirect chain' if chained else 'redirect chain not stored'
+    detail = f'{forwarding.reason}; {outcome}'
+    status = forwarded_status(exchange, forwarding, first.status_code, detail, chained)
+    attach_to_first(exchange, response, status)
+
+
+def _save_freshened(exchange: Exchange, freshened: CachedResponse) -> None:
+    """Store a response a 304 freshened, marking it stored when it was."""
+    settings = exchange.settings
+    if not settings.read_only and save_variants(
+        exchange.cache, freshened, exchange.key, exchange.request, settings
+    ):
+        setattr(freshened, STORED, True)
 
 
 def network(exchange: Exchange, outgoing: PreparedRequest) -> Response:
@@ -120,26 +187,33 @@ def network(exchange: Exchange, outgoing: PreparedRequest) -> Response:
 
 
 def _send(
-    exchange: Exchange, outgoing: PreparedRequest, cached: Optional[CachedResponse]
+    exchange: Exchange,
+    outgoing: PreparedRequest,
+    cached: Optional[CachedResponse],
+    forwarding: Forwarding,
 ) -> tuple[Response, bool]:
     """The origin's response, or (True) a stale stored one served in its place because the
     origin failed and stale-if-error allows it."""
     try:
         response = network(exchange, outgoing)
     except requests.RequestException as exc:
-        stale = _stale_on_error(exchange, cached, type(exc).__name__)
+        stale = _stale_on_error(exchange, cached, forwarding, None, type(exc).__name__)
         if stale is None:
             raise
         return stale, True
-    if policy.origin_failed(response.status_code, exchange.settings):
-        stale = _stale_on_error(exchange, cached, f'status {response.status_code}')
+    status = response.status_code
+    if policy.origin_failed(status, exchange.settings):
+        stale = _stale_on_error(exchange, cached, forwarding, status, f'status {status}')
         if stale is not None:
             return stale, True
     return response, False
 
 
 def _stored_or_stale(
-    exchange: Exchange, cached: Optional[CachedResponse], save: Callable[[], None]
+    exchange: Exchange,
+    cached: Optional[CachedResponse],
+    forwarding: Forwarding,
+    save: Callable[[], None],
 ) -> Optional[Response]:
     """Run a storing step; if it raises a `requests.RequestException` (a hook or a backend
     raising one), the stale response stale-if-error allows instead (as 1.x served), else the
@@ -147,7 +221,7 @@ def _stored_or_stale(
     try:
         save()
     except requests.RequestException as exc:
-        stale = _stale_on_error(exchange, cached, type(exc).__name__)
+        stale = _stale_on_error(exchange, cached, forwarding, None, type(exc).__name__)
         if stale is None:
             raise
         return stale
@@ -155,7 +229,11 @@ def _stored_or_stale(
 
 
 def _stale_on_error(
-    exchange: Exchange, cached: Optional[CachedResponse], error: str
+    exchange: Exchange,
+    cached: Optional[CachedResponse],
+    forwarding: Forwarding,
+    fwd_status: Optional[int],
+    error: str,
 ) -> Optional[Response]:
     decision = policy.may_serve_stale_on_error(
         stored_facts(cached), exchange.settings, exchange.clock(), exchange.facts
@@ -165,8 +243,10 @@ def _stale_on_error(
     logger.debug(
         '%s %s: %s (%s)', exchange.request.method, exchange.log_url, decision.reason, error
     )
-    exchange.count_served(decision)
-    return deliver(exchange, cached)
+    exchange.count_served(decision, cached.size)
+    detail = f'{decision.reason} ({error})'
+    status = forwarded_status(exchange, forwarding, fwd_status, detail, expires=cached.expires)
+    return deliver(exchange, cached, status)
 
 
 def freshen(
@@ -175,8 +255,9 @@ def freshen(
     not_modified: Response,
     request: RequestFacts,
     request_time: datetime,
-) -> CachedResponse:
-    """The stored response updated with a 304's headers (RFC 9111 §4.3.4).
+) -> tuple[CachedResponse, policy.StoreDecision]:
+    """The stored response updated with a 304's headers (RFC 9111 §4.3.4), and the decision
+    that gave its new expiry.
 
     The stored body is kept; the new expiry is decided as for a new response with the merged
     headers (an unstorable answer expires it at once, so it is revalidated next time).
@@ -207,8 +288,7 @@ def freshen(
     logger.debug(
         '%s %s: 304 Not Modified; %s', exchange.request.method, exchange.log_url, decision.reason
     )
-    exchange.count('revalidations')
-    return freshened
+    return freshened, decision
 
 
 def _update_get_from_head(exchange: Exchange, head: Response, request_time: datetime) -> None:
@@ -225,7 +305,8 @@ def _update_get_from_head(exchange: Exchange, head: Response, request_time: date
         _delete(exchange, [get_key])
         return
     get_facts = RequestFacts('GET', get_request.url or '', get_request.headers)
-    cache.save_response(freshen(exchange, stored, head, get_facts, request_time), get_key)
+    freshened, _ = freshen(exchange, stored, head, get_facts, request_time)
+    cache.save_response(freshened, get_key)
 
 
 def _invalidate(exchange: Exchange, urls: list[str]) -> None:

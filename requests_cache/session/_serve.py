@@ -10,17 +10,28 @@ the request that found it, redacted.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Optional
+
 from requests import PreparedRequest, Response
 from requests.hooks import dispatch_hook
 from requests.models import REDIRECT_STATI
 
 from .. import policy
+from ..cache_status import CacheStatus, Forward
 from ..models import CachedHTTPResponse, CachedResponse, add_cache_attributes
 from ..policy.freshness import current_age
 from ._context import Exchange
 from ._ranges import answer_range
+from ._status import attach, served_status
 
-__all__ = ['deliver', 'gateway_timeout', 'not_modified_answer', 'serve_stored']
+__all__ = [
+    'deliver',
+    'gateway_timeout',
+    'not_cached_response',
+    'not_modified_answer',
+    'serve_stored',
+]
 
 #: Headers that describe a body; a 304 without a body must not carry them (RFC 9110 §15.4.5).
 _BODY_HEADERS = frozenset(
@@ -28,17 +39,34 @@ _BODY_HEADERS = frozenset(
 )
 
 
-def serve_stored(exchange: Exchange, cached: CachedResponse, decision: policy.Serve) -> Response:
+def serve_stored(
+    exchange: Exchange,
+    cached: CachedResponse,
+    decision: policy.Serve,
+    now: datetime,
+    collapsed: Optional[Forward] = None,
+) -> Response:
     """Serve a stored response the policy allowed, counting it (a 304 if the caller's own
-    validators match it, RFC 9111 §4.3.2)."""
-    exchange.count_served(decision)
+    validators match it, RFC 9111 §4.3.2).
+
+    Args:
+        exchange: The request.
+        cached: The stored response.
+        decision: The policy's decision to serve it.
+        now: The time of the decision (the ``ttl`` of its Cache-Status is counted from it).
+        collapsed: Why the request went forward, if it waited for an identical one in flight
+            and is served what that one stored.
+    """
     if policy.answers_not_modified(exchange.facts, cached.header_pairs(), exchange.settings):
         cached = not_modified_answer(cached)
-    return deliver(exchange, cached)
+    exchange.count_served(decision, cached.size)
+    status = served_status(exchange, cached.expires, decision, now, collapsed)
+    return deliver(exchange, cached, status)
 
 
-def deliver(exchange: Exchange, cached: CachedResponse) -> Response:
-    """Attach the request, report the age, run the hooks, and handle a redirect like requests.
+def deliver(exchange: Exchange, cached: CachedResponse, status: CacheStatus) -> Response:
+    """Attach its Cache-Status and the request, report the age, run the hooks, and handle a
+    redirect like requests.
 
     ``response.request`` is the request that found the response, redacted as storage keeps it
     (``REDACTED`` in place of credentials, as requests-cache 1.x showed on hits).
@@ -46,6 +74,11 @@ def deliver(exchange: Exchange, cached: CachedResponse) -> Response:
     if exchange.settings.cache_control:
         # RFC 9110 §14: a range request gets its slice of the stored response.
         cached = answer_range(cached, exchange.request)
+    cached.cache_status = status  # most hits: no header to add, no redirect history
+    if exchange.settings.cache_status_header or cached.history:
+        # A stored redirect chain's hops answer the request too.
+        for part in (cached, *cached.history):
+            attach(exchange, part, status)
     exchange.attach_request(cached)
     if exchange.settings.cache_control:
         # RFC 9111 §5.1: tell the caller how old the response is, upstream age included.
@@ -94,8 +127,18 @@ def not_modified_answer(cached: CachedResponse) -> CachedResponse:
     )
 
 
-def gateway_timeout(request: PreparedRequest) -> Response:
-    """The 504 a request that may not use the network gets when nothing usable is stored."""
+def gateway_timeout(exchange: Exchange, reason: str) -> Response:
+    """The 504 a request that may not use the network gets when nothing usable is stored.
+
+    Its Cache-Status is neither a hit nor forwarded: the cache made this response itself.
+    """
+    response = not_cached_response(exchange.request)
+    attach(exchange, response, CacheStatus(key=exchange.key, detail=reason))
+    return response
+
+
+def not_cached_response(request: PreparedRequest) -> Response:
+    """A bare ``504 Not Cached`` for ``request`` (requests-cache 1.x's ``get_504_response``)."""
     response = Response()
     response.status_code = 504
     response.reason = 'Not Cached'

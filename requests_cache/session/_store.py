@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any, Optional, Union
+from typing import Any, NamedTuple, Optional, Union
 
 from requests import Response
 
@@ -28,12 +28,20 @@ from ..serializers.chunks import ChunkedBlob, attach_body
 from ._context import STORED, Exchange
 from ._streaming import TeeRaw
 
-__all__ = ['save_redirect_chain', 'save_variants', 'store']
+__all__ = ['Stored', 'save_redirect_chain', 'save_variants', 'store']
 
 logger = logging.getLogger(__name__)
 
 
-def store(exchange: Exchange, response: Response, request_time: datetime) -> None:
+class Stored(NamedTuple):
+    """What the store step decided, and whether the response was stored (a streamed body: will
+    be, once read in full)."""
+
+    decision: policy.StoreDecision
+    stored: bool
+
+
+def store(exchange: Exchange, response: Response, request_time: datetime) -> Stored:
     """Decide whether ``response`` may be stored, and store it (or tee it, if streamed)."""
     now = exchange.clock()
     settings = exchange.settings
@@ -56,7 +64,7 @@ def store(exchange: Exchange, response: Response, request_time: datetime) -> Non
     expires = decision.expires if isinstance(decision, policy.Store) else None
     add_cache_attributes(response, cache_key=exchange.key, created_at=now, expires=expires)
     if not isinstance(decision, policy.Store):
-        return
+        return Stored(decision, False)
     setattr(response, STORED, True)
     if exchange.send_kwargs.get('stream') and not getattr(response, '_content_consumed', True):
         # Return at once; the body is stored only if the caller reads all of it, and is
@@ -65,8 +73,10 @@ def store(exchange: Exchange, response: Response, request_time: datetime) -> Non
             _save(exchange, response, body, request_time, now, expires)
 
         response.raw = TeeRaw(response.raw, save_teed, exchange.cache.max_response_size)
-        return
-    _save(exchange, response, response.content or b'', request_time, now, expires)
+        return Stored(decision, True)
+    return Stored(
+        decision, _save(exchange, response, response.content or b'', request_time, now, expires)
+    )
 
 
 def _save(
@@ -76,7 +86,7 @@ def _save(
     request_time: datetime,
     now: datetime,
     expires: Optional[datetime],
-) -> None:
+) -> bool:
     chunked = isinstance(body, ChunkedBlob)
     snapshot = _snapshot(
         exchange.settings,
@@ -93,9 +103,10 @@ def _save(
     if not save_variants(
         exchange.cache, snapshot, exchange.key, response.request, exchange.settings
     ):
-        return  # over max_response_size, or a failed write (counted and logged)
+        return False  # over max_response_size, or a failed write (counted and logged)
     exchange.count('stores')
     exchange.count('bytes_stored', len(body))
+    return True
 
 
 def _snapshot(
@@ -138,9 +149,9 @@ def save_variants(
     return stored
 
 
-def save_redirect_chain(exchange: Exchange, final: Response) -> None:
+def save_redirect_chain(exchange: Exchange, final: Response) -> bool:
     """Record a completed redirect chain: the final response with its history, and an alias
-    from every hop's key to it.
+    from every hop's key to it; True if it was recorded.
 
     The ``send()`` that got the final response stored it (or is teeing it) before requests
     attached the history; a final response stored whole is stored again with its history here.
@@ -150,15 +161,16 @@ def save_redirect_chain(exchange: Exchange, final: Response) -> None:
     final_key = getattr(final, 'cache_key', '')
     from_cache = getattr(final, 'from_cache', False)
     if not final_key or settings.read_only or not (from_cache or getattr(final, STORED, False)):
-        return  # the final response was not stored: nothing to point at
+        return False  # the final response was not stored: nothing to point at
     if from_cache or getattr(final, '_content_consumed', False):
         created_at = final.created_at  # type: ignore[attr-defined]
         request_time = getattr(final, 'request_time', created_at)
         expires = final.expires  # type: ignore[attr-defined]
         snapshot = _snapshot(settings, final, final_key, request_time, created_at, expires)
         if not save_variants(cache, snapshot, final_key, final.request, settings):
-            return
+            return False
     for hop in final.history:
         hop_key = exchange.key_of(hop.request)
         logger.debug('%s: redirect alias to %s', hop_key, final_key)
         cache.save_redirect(hop_key, final_key)
+    return True

@@ -71,6 +71,23 @@ def test_wal_journal_is_used(tmp_path):
     cache.close()
 
 
+def test_opening_waits_for_a_writer_switching_a_new_file_to_wal(tmp_path):
+    """A cache opened while another connection holds a write lock on a file still in rollback
+    mode (as when two processes create one cache at once) waits for it, then opens in WAL mode
+    (SQLite itself reports busy at once there)."""
+    path = tmp_path / 'new.sqlite'
+    SQLiteCache(path, wal=False).close()
+    blocker = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    blocker.execute('BEGIN IMMEDIATE')
+    timer = threading.Timer(0.2, lambda: blocker.execute('COMMIT'))
+    timer.start()
+    cache = SQLiteCache(path, busy_timeout=5)
+    timer.join()
+    assert cache.connections.read('PRAGMA journal_mode')[0][0] == 'wal'
+    blocker.close()
+    cache.close()
+
+
 def test_use_memory_is_shared_between_threads():
     """An in-memory cache is one database, seen by every thread."""
     cache = SQLiteCache('mem', use_memory=True)

@@ -45,7 +45,7 @@ def test_stats_adds_up_processes(run: Runner, tmp_path: Path, origin: Origin) ->
     lines = dict(line.split(':', 1) for line in result.stdout.splitlines())
     assert {k: v.strip() for k, v in lines.items() if k in ('Hits', 'Misses', 'Stores')} == {
         'Hits': '3',
-        'Misses': '2',
+        'Misses': '2 (uri-miss 2)',
         'Stores': '2',
     }
     assert lines['Hit ratio'].strip() == '60.0%'
@@ -61,7 +61,9 @@ def test_stats_json(run: Runner, tmp_path: Path, origin: Origin) -> None:
     assert data['bytes_stored'] == len(b'body of /j')
     assert (data['read_errors'], data['write_errors'], data['evictions']) == (0, 0, 0)
     assert (data['hit_ratio'], data['records'], data['processes']) == (0.5, 1, 1)
-    assert data['stale_by_reason'] == {}
+    assert data['stale_by_reason'] == {} and data['revalidations_by_outcome'] == {}
+    assert data['misses_by_reason'] == {'uri-miss': 1}
+    assert data['bytes_saved'] == len(b'body of /j')
     assert data['last_update'] and Path(data['location']).name == 'http_cache.sqlite'
 
 

@@ -34,7 +34,8 @@ def _records(cache) -> int:
 
 def test_short_lived_sessions_leave_few_records_and_exact_counts(tmp_path, origin, figures):
     """500 sessions opened, used once and closed, one after another in one process: at most 2
-    records remain at any time, and they add up to exactly 1 miss and 499 hits."""
+    records remain at any time, and they add up to exactly 1 miss and 499 hits, the miss still
+    under its reason after every merge."""
     path = str(tmp_path / 'stats')
     url = origin.route('/stats-merge')
     most = 0
@@ -59,6 +60,7 @@ def test_short_lived_sessions_leave_few_records_and_exact_counts(tmp_path, origi
     )
     assert remaining <= 2 and most <= 2
     assert (summary.misses, summary.hits, summary.stores) == (1, SESSIONS - 1, 1)
+    assert summary.misses_by_reason == {'uri-miss': 1}
 
 
 def test_processes_merging_each_other_never_lose_or_double_a_count(tmp_path, origin, figures):

@@ -4,8 +4,9 @@ Hypothesis builds random sessions and random sequences of calls, and runs each s
 two sessions with the same settings: a plain `CachedSession` (which answers fresh hits before
 preparing when it can) and one whose ``prepare_request`` override turns the fast path off. Every
 answer must be the same for everything a caller can observe: status, body, headers, cache
-attributes, history, ``response.request``, the arguments response hooks receive, statistics,
-the DEBUG log, and the requests the origin saw.
+attributes, ``cache_status`` (of the response and of each hop), history, ``response.request``,
+the arguments response hooks receive, statistics, the DEBUG log, and the requests the origin
+saw.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ session_configs = st.fixed_dictionaries(
         'cookie': st.booleans(),
         'hook': st.booleans(),
         'trust_env': st.booleans(),
+        'cache_status_header': st.booleans(),
     }
 )
 calls = st.fixed_dictionaries(
@@ -95,7 +97,8 @@ class Side:
         """Build the session; its routes live under ``prefix``."""
         self.prefix = prefix
         self.base = origin.url(prefix)
-        settings_kwargs = {k: config[k] for k in ('cache_control', 'match_headers', 'expire_after')}
+        names = ('cache_control', 'match_headers', 'expire_after', 'cache_status_header')
+        settings_kwargs = {k: config[k] for k in names}
         self.session = cls(backend='memory', **settings_kwargs)
         # One salt for both sides, so keys of requests with credentials compare equal too.
         self.session.cache.__dict__['_credential_salt'] = b'differential-test-salt'
@@ -143,13 +146,15 @@ class Side:
             getattr(response, 'from_cache', None),
             getattr(response, 'cache_key', None),
             getattr(response, 'revalidated', None),
+            response.cache_status,
             self.neutral(response.url),
-            [(h.status_code, self.neutral(h.url)) for h in response.history],
+            [(h.status_code, self.neutral(h.url), h.cache_status) for h in response.history],
             (request.method, self.neutral(request.url), _comparable(request.headers)),
             request.body,
             self.neutral(getattr(response.next, 'url', None)),
             list(self.hook_calls),
             self.session.stats.as_dict(),
+            self.session.stats.totals(),
             [self.neutral(line) for line in records],
         )
         self.hook_calls.clear()

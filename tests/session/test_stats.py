@@ -454,3 +454,33 @@ def test_closing_a_cache_directly_writes_its_statistics(tmp_path, backend):
     cache.stats.add('hits', 3)
     cache.close()
     assert CachedSession(path, backend=backend).cache.persisted_stats().hits == 3
+
+
+def test_records_written_before_the_breakdowns_still_add_up(tmp_path):
+    """A record without misses_by_reason or revalidations_by_outcome (written before they
+    existed) is read with empty breakdowns, its counters intact."""
+    cache = SQLiteCache(tmp_path / 'c')
+    cache.meta['stats:old-host:1:abcd'] = json.dumps(
+        {
+            'version': 1,
+            'host': 'old-host',
+            'pid': 1,
+            'updated': cache.now().isoformat(),  # recent: another host's live record
+            'counts': {'hits': 2, 'misses': 1},
+            'stale_by_reason': {},
+        }
+    )
+    cache.stats.add('misses', reason='vary-miss')
+    cache.flush_stats()
+    summary = cache.persisted_stats()
+    assert (summary.hits, summary.misses, summary.records) == (2, 2, 2)
+    assert summary.misses_by_reason == {'vary-miss': 1}
+    assert summary.revalidations_by_outcome == {}
+    cache.close()
+
+
+def test_a_reason_for_a_counter_without_breakdown_is_refused():
+    """Only stale, misses and revalidations are broken down; a reason for another counter is a
+    ValueError, not a silently dropped count."""
+    with pytest.raises(ValueError, match="'stores' has no breakdown by reason; only stale, "):
+        CacheStats().add('stores', reason='uri-miss')
