@@ -13,13 +13,13 @@ never a partial one. By default nothing is fsynced, which matches SQLite's WAL w
 Each file checks itself, so a file damaged by a power loss (renamed into place, but empty,
 truncated or with blocks never written) reads as a logged miss instead of a wrong response::
 
-    magic  b'rcf1'            4 bytes: the format; files of other formats are misses
+    magic  b'rcf2'            4 bytes: the format; files of other formats are misses
     kind   b'B', b'S', b'J'   1 byte: bytes, text or JSON document
     key    length             4 bytes, big-endian
     value  length             8 bytes, big-endian
     key                       UTF-8
     value
-    CRC-32                    4 bytes, big-endian: of everything before it
+    XXH3-64                   8 bytes, big-endian: the hash of everything before it
 
 The lengths come first, so a chunked write knows the whole header up front; the checksum comes
 last, so it is computed while the chunks are written.
@@ -40,13 +40,14 @@ import struct
 import tempfile
 import threading
 import time
-import zlib
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from itertools import chain
 from pathlib import Path
 from typing import Any, Optional, Union
+
+import xxhash
 
 from ..errors import ConfigurationError, StorageError
 from ..serializers import SerializerPipeline, chunks
@@ -65,9 +66,9 @@ logger = logging.getLogger(__name__)
 _TEMP_PREFIX = '.tmp-'
 # A temp file older than this was left by a crashed writer; younger ones may still be in use.
 _STALE_TEMP_SECONDS = 60.0
-_MAGIC = b'rcf1'
+_MAGIC = b'rcf2'  # rcf1 (development builds) ended with a CRC-32
 _HEADER = struct.Struct('>4scIQ')  # magic, value type, key length, value length
-_TRAILER = struct.Struct('>I')  # CRC-32 of the header, the key and the value
+_TRAILER = struct.Struct('>Q')  # XXH3-64 of the header, the key and the value
 _BYTES, _TEXT, _JSON = b'B', b'S', b'J'
 _O_NONBLOCK = getattr(os, 'O_NONBLOCK', 0)  # POSIX; Windows has no FIFOs to worry about
 _O_NOFOLLOW = getattr(os, 'O_NOFOLLOW', 0)
@@ -143,7 +144,7 @@ class FileStorage(BaseStorage):
         piece at a time from the open file. None if missing.
 
         A value read in pieces is checked by its header, its length and its key here, and by
-        the serializer's checksum before it is served; the file's own CRC-32, which would take
+        the serializer's checksum before it is served; the file's own checksum, which would take
         one more pass over the whole file, is left to whole reads.
         """
         try:
@@ -452,17 +453,17 @@ def _encode_head(kind: bytes, key: str, length: int) -> bytes:
 
 def _framed(head: bytes, chunks: Iterable[bytes], length: int) -> Iterator[bytes]:
     """The head, the value's chunks, then the trailer: the whole file, a piece at a time."""
-    crc = zlib.crc32(head)
+    hasher = xxhash.xxh3_64(head)
     yield head
     written = 0
     for chunk in chunks:
-        crc = zlib.crc32(chunk, crc)
+        hasher.update(chunk)
         written += len(chunk)
         yield chunk
     # The header is already written: a value of another length would make a file that never reads.
     if written != length:
         raise StorageError(f'value was {written} bytes, expected {length}')
-    yield _TRAILER.pack(crc)
+    yield _TRAILER.pack(hasher.intdigest())
 
 
 def _decode(data: bytes) -> tuple[str, Any]:
@@ -492,8 +493,8 @@ def _check_frame(data: bytes) -> tuple[bytes, int, int]:
     end = key_end + value_length
     if len(data) != end + _TRAILER.size:
         raise ValueError(f'{len(data)} bytes, the header says {end + _TRAILER.size}')
-    (crc,) = _TRAILER.unpack_from(data, end)
-    if zlib.crc32(memoryview(data)[:end]) != crc:  # a view: checksumming copies nothing
+    (expected,) = _TRAILER.unpack_from(data, end)
+    if xxhash.xxh3_64_intdigest(memoryview(data)[:end]) != expected:  # a view copies nothing
         raise ValueError('checksum mismatch')
     return kind, key_end, end
 

@@ -19,10 +19,10 @@ from collections.abc import Iterable
 from typing import Any, Optional, Protocol
 
 try:  # the same optional modules urllib3 decodes br with
-    import brotli as _brotli  # type: ignore[import-not-found, unused-ignore]
+    import brotli as _brotli  # type: ignore[import-not-found, import-untyped, unused-ignore]
 except ImportError:  # pragma: no cover - depends on the environment
     try:
-        import brotlicffi as _brotli  # type: ignore[import-not-found, no-redef, unused-ignore]
+        import brotlicffi as _brotli  # type: ignore[import-not-found, import-untyped, no-redef, unused-ignore]
     except ImportError:
         _brotli = None
 

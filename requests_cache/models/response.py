@@ -354,9 +354,10 @@ class CachedResponse(Response):
     @property
     def size(self) -> int:
         """Body size in bytes."""
-        body = attached_body_of(self)
-        if self._body_in_storage() and body is not None:
-            return len(body)
+        if self._body_in_storage():
+            body = attached_body_of(self)
+            if body is not None:
+                return len(body)
         return len(self._content or b'')
 
     def _body_in_storage(self) -> bool:

@@ -46,11 +46,16 @@ class VaryRule:
         return bool(self.names) or self.matches_nothing
 
 
+#: The rule of a response without ``Vary`` (most of them: parsed on every hit).
+_NO_VARY = VaryRule()
+
+
 def parse_vary(headers: HeaderSource) -> VaryRule:
     """Parse every ``Vary`` line; ``*`` anywhere wins, empty members are skipped."""
-    members = [
-        m.strip().lower() for line in header_values(headers, 'Vary') for m in line.split(',')
-    ]
+    lines = header_values(headers, 'Vary')
+    if not lines:
+        return _NO_VARY
+    members = [m.strip().lower() for line in lines for m in line.split(',')]
     members = [m for m in members if m]
     if '*' in members:
         return VaryRule(matches_nothing=True)

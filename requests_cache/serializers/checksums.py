@@ -4,15 +4,22 @@ A flipped bit in a stored blob used to be served in most positions: a byte of th
 header or of the URL decodes into a response just as well as the original (issue 15, item 4).
 Every pipeline now seals what it writes (`requests_cache.serializers.pipeline`):
 
-* a binary blob ends with the CRC-32 of everything before it (tag included), 4 bytes
-  little-endian, so the CRC-32 of a whole intact blob is always `RESIDUE` (one pass, no slicing);
+* a binary blob ends with the 64-bit XXH3 hash of everything before it (tag included), 8 bytes
+  little-endian, checked over a view of the blob (no copy);
 * a document (MongoDB, DynamoDB) carries ``_checksum``: the CRC-32 of a canonical encoding of
   the entry it holds (`entry_checksum`), computed before the format's stages and checked after
-  they are reversed, so it does not depend on how the database hands numbers or bytes back.
+  they are reversed, so it does not depend on how the database hands numbers or bytes back. A
+  CRC-32 there: it fits every database's integer type (an unsigned 64-bit value does not fit
+  BSON's), and those entries are read field by field anyway.
 
-CRC-32 detects every single-bit error and every burst up to 32 bits, at several GB/s. It protects
-against accidents (disks, memory, copies), not attackers: anyone who can write an entry can also
-write its checksum. Signed pipelines (``secret_key``) are what keeps a forger out.
+Why XXH3 for blobs: every hit checks its whole blob, so the checksum's speed is a hit's speed.
+XXH3 runs at about 40 GB/s here against about 4-6 GB/s for zlib's CRC-32, which cost a 100 KiB
+hit 18 µs (+45%) and a 1 MiB hit about 180 µs; the standard library has nothing faster. Any
+damage, a flipped bit or a torn write, goes unnoticed with a chance of about 2^-64 (CRC-32:
+2^-32, though it also catches every burst up to 32 bits for certain).
+
+Checksums protect against accidents (disks, memory, copies), not attackers: anyone who can write
+an entry can also write its checksum. Signed pipelines (``secret_key``) keep a forger out.
 """
 
 from __future__ import annotations
@@ -23,25 +30,29 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
+import xxhash
+
 from .chunks import ChunkedBlob
 
-__all__ = ['RESIDUE', 'TRAILER', 'ChecksummedBlob', 'crc32_of', 'entry_checksum']
+__all__ = ['TRAILER', 'ChecksummedBlob', 'checksum_of', 'digest_of', 'entry_checksum']
 
-#: The CRC-32 after a binary blob.
-TRAILER = struct.Struct('<I')
-#: The CRC-32 of any intact blob, its trailer included (a property of CRC-32).
-RESIDUE = 0x2144DF1C
+#: The XXH3-64 hash after a binary blob.
+TRAILER = struct.Struct('<Q')
+
+#: The XXH3-64 hash of one bytes-like object (a memoryview hashes without a copy).
+checksum_of = xxhash.xxh3_64_intdigest
 
 
-def crc32_of(chunks: Iterable[Any], crc: int = 0) -> int:
-    """The CRC-32 of ``chunks`` (bytes-like) one after another, continuing from ``crc``."""
+def digest_of(chunks: Iterable[Any]) -> int:
+    """The XXH3-64 hash of ``chunks`` (bytes-like) one after another."""
+    hasher = xxhash.xxh3_64()
     for chunk in chunks:
-        crc = zlib.crc32(chunk, crc)
-    return crc
+        hasher.update(chunk)
+    return hasher.intdigest()
 
 
 class ChecksummedBlob(ChunkedBlob):
-    """A blob followed by the CRC-32 of its bytes, computed while its chunks are read.
+    """A blob followed by the hash of its bytes, computed while its chunks are read.
 
     Args:
         inner: The blob to seal; `close` closes it.
@@ -55,11 +66,11 @@ class ChecksummedBlob(ChunkedBlob):
 
     def chunks(self) -> Iterator[bytes]:
         """The inner blob's chunks, then its checksum."""
-        crc = 0
+        hasher = xxhash.xxh3_64()
         for chunk in self.inner.chunks():
-            crc = zlib.crc32(chunk, crc)
+            hasher.update(chunk)
             yield chunk
-        yield TRAILER.pack(crc)
+        yield TRAILER.pack(hasher.intdigest())
 
     def close(self) -> None:
         """Close the inner blob."""

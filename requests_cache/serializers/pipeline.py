@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import zlib
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Callable, Optional, Union
@@ -26,7 +25,7 @@ from typing import Any, Callable, Optional, Union
 from ..errors import StorageError
 from ..models import CachedResponse
 from . import chunks
-from .checksums import RESIDUE, TRAILER, ChecksummedBlob, crc32_of, entry_checksum
+from .checksums import TRAILER, ChecksummedBlob, checksum_of, digest_of, entry_checksum
 from .chunks import ChunkedBlob, StoredBlob, attached_body, joined
 from .entry import DecodeError, entry_to_response, response_to_chunked_entry, response_to_entry
 
@@ -132,10 +131,9 @@ def join_chunks(value: Any, prefix: bytes = b'') -> bytes:
 
 
 def sealed(value: Any, prefix: bytes) -> bytes:
-    """`join_chunks` with the CRC-32 of the result appended, still in a single copy."""
+    """`join_chunks` with the checksum of the result appended, still in a single copy."""
     chunks = value if isinstance(value, (list, tuple)) else (value,)
-    crc = crc32_of(chunks, crc32_of((prefix,)))
-    return b''.join((prefix, *chunks, TRAILER.pack(crc)))
+    return b''.join((prefix, *chunks, TRAILER.pack(digest_of((prefix, *chunks)))))
 
 
 class SerializerPipeline:
@@ -304,7 +302,7 @@ class SerializerPipeline:
             if end < len(tag) or stored.read_at(0, len(tag)) != tag:
                 raise DecodeError(f'not a {self.tag.strip()!r} blob')
             (expected,) = TRAILER.unpack(stored.read_at(end, TRAILER.size))
-            if crc32_of(stored.range(0, end)) != expected:
+            if digest_of(stored.range(0, end)) != expected:
                 raise DecodeError('checksum mismatch (the stored entry is damaged)')
             try:
                 entry = lazy(stored, len(tag), end)
@@ -322,7 +320,9 @@ class SerializerPipeline:
         of the whole blob matches."""
         if len(payload) < TRAILER.size:
             raise DecodeError('blob is too short to hold its checksum')
-        if zlib.crc32(blob) != RESIDUE:
+        whole = memoryview(blob)
+        end = len(whole) - TRAILER.size
+        if checksum_of(whole[:end]) != TRAILER.unpack_from(whole, end)[0]:
             raise DecodeError('checksum mismatch (the stored entry is damaged)')
         return payload[: -TRAILER.size]
 

@@ -242,9 +242,11 @@ def coalesce_in_store(
             return fetch(True)
         # The leader died (its lease ran out) or left nothing servable: take over, at most one.
     try:
-        # A caller that waited may take the lease just after a replacement leader stored and
-        # released it: look once more before fetching.
-        served = served_after_wait() if waited else None
+        # Another process may have fetched, stored and released between this caller's lookup
+        # and its taking the lease (a waiter that took over, or a caller whose lookup missed
+        # just before): look once more before fetching. A lookup costs little next to the
+        # origin request it can save.
+        served = served_after_wait()
         if served is not None:
             logger.debug('%s: served what another process stored', key)
             return served

@@ -57,7 +57,7 @@ __all__ = [
 ]
 
 #: Session methods whose override turns the fast path off.
-_OVERRIDABLE = ('request', 'prepare_request', 'send', 'merge_environment_settings')
+_OVERRIDABLE = frozenset({'request', 'prepare_request', 'send', 'merge_environment_settings'})
 
 #: Request headers (lower case) that the key or a cache decision may read: credentials (keys and
 #: Vary), request directives, conditionals and ranges. A call that sets any takes the full path.
@@ -179,8 +179,9 @@ def steps_aside(session: Any) -> bool:
     is requests' own (or ours)."""
     if _class_overrides(type(session)):  # type: ignore[arg-type]
         return True
-    instance = getattr(session, '__dict__', {})
-    return any(name in instance for name in _OVERRIDABLE)
+    instance = getattr(session, '__dict__', None)
+    # dict_keys.isdisjoint looks each of the four names up in the dict, iterating nothing else.
+    return instance is not None and not instance.keys().isdisjoint(_OVERRIDABLE)
 
 
 @lru_cache(maxsize=256)
@@ -219,7 +220,7 @@ def _fast_inputs(
         or call.get('auth') is not None
         or session.auth is not None
         or call.get('cookies')
-        or len(session.cookies)
+        or _has_cookies(session.cookies)
         or _has_hooks(call.get('hooks'))
         or not _call_headers_ok(call.get('headers'), settings.ignored_parameters)
         or not _session_headers_ok(session, settings.ignored_parameters)
@@ -230,6 +231,15 @@ def _fast_inputs(
         return None
     params = merged_params(session.params, call.get('params'))
     return None if params is None else (url, params)
+
+
+def _has_cookies(jar: Any) -> bool:
+    # RequestsCookieJar._cookies is {domain: {path: {name: cookie}}}: empty means no cookie,
+    # without len() walking the jar. Anything else is asked the long way.
+    domains = getattr(jar, '_cookies', None)
+    if type(domains) is dict and not domains:
+        return False
+    return bool(len(jar))
 
 
 def _has_hooks(hooks: Any) -> bool:
@@ -253,10 +263,16 @@ def _call_headers_ok(headers: Any, ignored: tuple[str, ...]) -> bool:
 def _session_headers_ok(session: Any, ignored: tuple[str, ...]) -> bool:
     """Like `_call_headers_ok` for the session's headers, remembered while they stay the same:
     they change rarely and are checked on every call."""
-    items = tuple(session.headers.items())
+    headers = session.headers
+    # requests' CaseInsensitiveDict keeps {lower name: (name, value)} in _store, an OrderedDict
+    # (order matters to nothing checked here): comparing it with the remembered copy costs a
+    # tenth of building the items.
+    store = getattr(headers, '_store', None)
+    current = store if isinstance(store, dict) else tuple(headers.items())
     checked = session.__dict__.get('_requests_cache_checked_headers')
-    if checked is not None and checked[0] is ignored and checked[1] == items:
+    if checked is not None and checked[0] is ignored and checked[1] == current:
         return True
+    items = tuple(headers.items())
     matter = _headers_that_matter(ignored)
     if any(str(name).lower() in matter for name, _ in items):
         return False
@@ -265,7 +281,8 @@ def _session_headers_ok(session: Any, ignored: tuple[str, ...]) -> bool:
             check_header_validity(item)
         except InvalidHeader:
             return False  # the full path raises it, as requests does
-    session.__dict__['_requests_cache_checked_headers'] = (ignored, items)
+    snapshot = dict(current) if isinstance(current, dict) else current
+    session.__dict__['_requests_cache_checked_headers'] = (ignored, snapshot)
     return True
 
 
@@ -329,6 +346,8 @@ def merged_params(session_params: Any, params: Any) -> Optional[ParamItems]:
     Returns None for anything but plain mappings of scalars (or lists of scalars): those take
     the full path.
     """
+    if params is None and type(session_params) is dict and not session_params:
+        return ()  # the common case, answered as the loop below would
     if not isinstance(session_params, Mapping):
         return None
     if params is None:

@@ -182,10 +182,14 @@ def _answer_for(
 def _hop_index(stored: CachedResponse, exchange: Exchange) -> Optional[int]:
     """Which response of a stored chain was stored for this request: the index of a redirect
     hop in its history, ``len(history)`` for the final response, or None for none of them."""
-    settings = exchange.settings
+    settings, request = exchange.settings, exchange.request
+    method = (request.method or 'GET').upper()
+    identity = getattr(stored, 'request_identity', None)
+    if identity is not None and identity[1] == request.url and identity[0].upper() == method:
+        # The common case, found without normalizing: equal URLs have equal comparable forms.
+        return len(stored.history)
     ignored = keys.frozen_names(settings.ignored_parameters)
-    method = (exchange.request.method or 'GET').upper()
-    url = _comparable_url(exchange.request.url or '', ignored, settings.key_fn is not None)
+    url = _comparable_url(request.url or '', ignored, settings.key_fn is not None)
     chain = [*stored.history, stored]
     # The final response first: a direct request for it is the common case.
     for index in (len(chain) - 1, *range(len(chain) - 1)):

@@ -19,7 +19,7 @@ from base_storage_test import ODD_KEYS, BaseCacheTest, BaseStorageTest, make_res
 from requests_cache import CachedSession
 from requests_cache.backends import init_backend
 from requests_cache.backends.eviction import SizeLimits
-from requests_cache.backends.filesystem import FileCache, FileStorage
+from requests_cache.backends.filesystem import _TRAILER, FileCache, FileStorage
 from requests_cache.errors import ConfigurationError, StorageError
 from requests_cache.serializers.chunks import BytesBlob, ChunkedBlob, JoinedBlob
 
@@ -241,7 +241,8 @@ def old_format(key: str, value: bytes) -> bytes:
 
 def flip_last_value_byte(data: bytes) -> bytes:
     """One bit of the value changed: the size and the header are intact."""
-    return data[:-5] + bytes([data[-5] ^ 1]) + data[-4:]
+    at = -_TRAILER.size - 1
+    return data[:at] + bytes([data[at] ^ 1]) + data[at + 1 :]
 
 
 DAMAGE: dict[str, Callable[[bytes], bytes]] = {

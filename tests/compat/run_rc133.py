@@ -17,7 +17,7 @@ What it does, in order:
 5. Prints passed / failed / excluded / skipped and the pass rate over the tests that ran and are
    not excluded; exits non-zero if that rate is under ``--min-pass-rate``.
 
-Options: ``--list`` prints every failing test id with the first line of its error; other
+Options: failing test ids are always printed; ``--list`` adds their whole first error line; other
 arguments after ``--`` go to pytest (``-- -k redis``).
 """
 
@@ -296,9 +296,9 @@ def _collected_excluded(
 def print_report(result: SuiteResult, excluded: dict[str, str], mongo: bool, full: bool) -> None:
     """The figures, the exclusion reasons summarized, and (with --list) every failure."""
     stale = sorted(set(excluded) - set(result.excluded_present))
-    if full:
-        for test_id, message in sorted(result.failed.items()):
-            print(f'FAILED {test_id}: {message}')
+    for test_id, message in sorted(result.failed.items()):
+        # Always named: a failure here is news; --list adds the rest of the first error line.
+        print(f'FAILED {test_id}: {message if full else message[:100]}')
     reasons: dict[str, int] = {}
     for test_id in result.excluded_present:
         category = excluded[test_id].split(':')[0]

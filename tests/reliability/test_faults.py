@@ -21,6 +21,7 @@ from reliability_support import SOAK
 
 from requests_cache.backends.resilience import CircuitBreaker
 from requests_cache.serializers import binary_serializer
+from requests_cache.serializers.checksums import TRAILER
 from requests_cache.serializers.pipeline import sealed
 
 _KILLED_WRITER = textwrap.dedent(
@@ -230,8 +231,8 @@ def _bad_blobs(good: bytes) -> dict[str, object]:
         'wrong_shape_list': _frame([1, 2, 3]),
         'huge_lengths': sealed(_FRAME.pack(2**31, 2**60) + b'x', _TAG),
         # The blob as the format wrote it before checksums: a miss (issue 15, item 4).
-        'wrong_version_old': b'rc/binary/2\n' + good[len(_TAG) : -4],
-        'wrong_version_future': sealed(good[len(_TAG) : -4], b'rc/binary/999\n'),
+        'wrong_version_old': b'rc/binary/2\n' + good[len(_TAG) : -TRAILER.size],
+        'wrong_version_future': sealed(good[len(_TAG) : -TRAILER.size], b'rc/binary/999\n'),
         'foreign_format': b'rc/json/1\n{"url": "x"}',
         'pickle_blob': b'\x80\x05\x95\x0b\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s.',
         'text_value': 'not bytes at all',

@@ -3,10 +3,10 @@ response (issue 15, item 4: a flipped bit was served in 544 of 897 positions).""
 
 from __future__ import annotations
 
-import zlib
 from decimal import Decimal
 
 import pytest
+import xxhash
 from serializer_samples import (
     binary_pipelines,
     document_pipelines,
@@ -39,11 +39,12 @@ def test_every_bit_flip_of_a_blob_is_a_decode_error(name):
     assert served == 0, f'{served} of {len(blob) * 8} flipped bits were served'
 
 
-def test_blob_ends_with_the_crc32_of_everything_before_it():
-    """The binary format's last 4 bytes are the CRC-32 of the tag and payload (little-endian)."""
+def test_blob_ends_with_the_xxh3_of_everything_before_it():
+    """The binary format's last 8 bytes are the XXH3-64 hash of the tag and payload
+    (little-endian)."""
     blob = binary_serializer.dumps(make_response())
     assert blob.startswith(binary_serializer.tag.encode())
-    assert int.from_bytes(blob[-4:], 'little') == zlib.crc32(blob[:-4])
+    assert int.from_bytes(blob[-8:], 'little') == xxhash.xxh3_64_intdigest(blob[:-8])
 
 
 def test_chunked_blob_is_sealed_like_an_in_memory_one(monkeypatch):

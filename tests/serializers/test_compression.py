@@ -16,6 +16,7 @@ from requests_cache.serializers import (
     init_serializer,
     json_serializer,
 )
+from requests_cache.serializers.checksums import TRAILER
 from requests_cache.serializers.pipeline import sealed
 
 HAS_ZSTD = any(importlib.util.find_spec(m) for m in ('zstandard',)) or sys.version_info >= (3, 14)
@@ -53,7 +54,7 @@ def test_trailing_garbage() -> None:
     pipeline = compressed(json_serializer, 'zlib')
     tag = pipeline.tag.encode()
     # Resealed, so the checksum passes and the zlib stage itself must notice.
-    payload = pipeline.dumps(make_response())[len(tag) : -4] + b'x'
+    payload = pipeline.dumps(make_response())[len(tag) : -TRAILER.size] + b'x'
     with pytest.raises(DecodeError, match='trailing'):
         pipeline.loads(sealed(payload, tag), 'key-1')
 

@@ -25,6 +25,7 @@ from requests_cache.serializers import (
     init_serializer,
     json_serializer,
 )
+from requests_cache.serializers.checksums import TRAILER
 
 PIPELINES = {**binary_pipelines(), **document_pipelines()}
 
@@ -98,14 +99,14 @@ def test_every_blob_is_tagged(pipeline: SerializerPipeline) -> None:
 def test_binary_body_is_stored_raw() -> None:
     """The default format stores the body as raw bytes, not base64."""
     blob = binary_serializer.dumps(make_response(body=ALL_BYTES))
-    assert blob[:-4].endswith(ALL_BYTES)  # then the 4-byte checksum
+    assert blob[: -TRAILER.size].endswith(ALL_BYTES)  # then the checksum
 
 
 def test_json_is_readable_text() -> None:
     """JSON stores a UTF-8 body as text and anything else as base64."""
-    text = json_serializer.dumps(make_response(body=b'hello')).split(b'\n', 1)[1][:-4]
+    text = json_serializer.dumps(make_response(body=b'hello')).split(b'\n', 1)[1][: -TRAILER.size]
     assert json.loads(text)['body'] == {'text': 'hello'}
-    binary = json_serializer.dumps(make_response(body=b'\xff')).split(b'\n', 1)[1][:-4]
+    binary = json_serializer.dumps(make_response(body=b'\xff')).split(b'\n', 1)[1][: -TRAILER.size]
     assert json.loads(binary)['body'] == {'base64': '/w=='}
 
 

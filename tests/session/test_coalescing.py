@@ -200,3 +200,25 @@ def test_a_miss_older_than_a_finished_fetch_looks_again():
         assert leading  # a lookup after that fetch that still missed fetches again
     with in_flight.lead_or_wait('other', 1.0, since=looked_up_at) as leading:
         assert leading  # other keys are unaffected
+
+
+@pytest.mark.parametrize('backend', ['sqlite', 'filesystem'])
+def test_a_miss_that_another_process_filled_before_its_lease_is_served(tmp_path, origin, backend):
+    """Across processes: when another process fetches, stores and lets the lease go between a
+    request's lookup and its taking the lease, the request is served what was stored."""
+    url = origin.route('/filled-meanwhile', headers={'Cache-Control': 'max-age=600'})
+    path = str(tmp_path / 'shared')
+    ours, theirs = (
+        CachedSession(path, backend=backend, coalesce_across_processes=True) for _ in range(2)
+    )
+    take_lease = ours.cache.lease
+
+    def other_process_first(key, ttl):
+        theirs.get(url)  # its own backend object: only the store is shared, as across processes
+        return take_lease(key, ttl)
+
+    ours.cache.lease = other_process_first
+    response = ours.get(url)
+    assert response.content == b'body of /filled-meanwhile'
+    assert response.from_cache
+    assert origin.count('/filled-meanwhile') == 1

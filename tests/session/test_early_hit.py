@@ -229,3 +229,26 @@ def test_a_request_changed_after_its_lookup_is_looked_up_again(origin):
     response = session.get(origin.url('/before'))
     assert response.from_cache and response.cache_key == plain.get(origin.url('/after')).cache_key
     assert origin.count() == 1
+
+
+def test_session_credentials_set_after_a_fast_hit_are_looked_up_with(origin):
+    """The fast path remembers that the session's headers and cookies were fine; a credential
+    added to either afterwards still keeps the next request off the anonymous entry, and
+    removing it makes that entry a hit again."""
+    url = origin.url('/remembered-session')
+    session = CachedSession(backend='memory')
+    session.get(url)
+    assert session.get(url).from_cache  # the fast path answered, and remembered the session
+    for add, remove in (
+        (
+            lambda: session.headers.update({'Authorization': 'Bearer x'}),
+            lambda: session.headers.pop('Authorization'),
+        ),
+        (lambda: session.cookies.set('sid', 'abc'), session.cookies.clear),
+    ):
+        add()
+        assert not session.get(url).from_cache  # another user: not served the anonymous entry
+        assert session.get(url).from_cache  # ... but its own entry from now on
+        remove()
+        assert session.get(url).from_cache
+    assert origin.count('/remembered-session') == 3

@@ -16,7 +16,7 @@ import logging
 from datetime import datetime, timezone
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from requests_cache import CachedSession
@@ -41,6 +41,15 @@ ROUTES = {
     'vary': {'headers': {'Cache-Control': 'max-age=600', 'Vary': 'Accept-Language'}},
     'nocache': {'headers': {'Cache-Control': 'no-cache', 'ETag': '"v2"'}},
     'redirect': {'status': 302},
+}
+
+SESSION_CHANGES = {
+    'add-auth': lambda s: s.headers.update({'Authorization': 'Bearer m'}),
+    'drop-auth': lambda s: s.headers.pop('Authorization', None),
+    'language': lambda s: s.headers.update({'Accept-Language': 'de'}),
+    'other-header': lambda s: s.headers.update({'X-Other': '2'}),
+    'set-cookie': lambda s: s.cookies.set('m', '1'),
+    'clear-cookies': lambda s: s.cookies.clear(),
 }
 
 session_configs = st.fixed_dictionaries(
@@ -90,6 +99,33 @@ calls = st.fixed_dictionaries(
 )
 
 
+PLAIN_CONFIG = {
+    'cache_control': False,
+    'match_headers': False,
+    'expire_after': 600,
+    'headers': {},
+    'params': {},
+    'cookie': False,
+    'hook': False,
+    'trust_env': False,
+    'cache_status_header': False,
+}
+PLAIN_CALL = {
+    'route': 'fresh',
+    'method': 'GET',
+    'params': None,
+    'headers': None,
+    'allow_redirects': True,
+    'stream': None,
+    'verify': None,
+    'timeout': None,
+    'cookies': None,
+    'options': {},
+}
+_CHANGES_AUTH = [None, None, 'add-auth', 'drop-auth']
+_CHANGES_COOKIE = [None, None, 'set-cookie', 'clear-cookies']
+
+
 class Side:
     """One of the two sessions, with its own routes on the origin and what it observed."""
 
@@ -120,9 +156,12 @@ class Side:
         """Text as observed (a hook for normalizing, should URLs ever differ)."""
         return str(text)
 
-    def call(self, call, records):
-        """Make one call; return everything a caller can observe about it."""
+    def call(self, call, records, change=None):
+        """Make one call, after ``change`` to the session; return everything a caller can
+        observe about it."""
         del records[:]
+        if change is not None:
+            SESSION_CHANGES[change](self.session)
         kwargs = {
             k: call[k]
             for k in ('params', 'headers', 'allow_redirects', 'stream', 'verify', 'timeout')
@@ -204,7 +243,7 @@ def test_the_fast_path_is_invisible(origin, monkeypatch):
 
 def _run_examples(origin, handler):
     @settings(
-        max_examples=150,
+        max_examples=200,
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
@@ -212,10 +251,18 @@ def _run_examples(origin, handler):
         config=session_configs,
         pool=st.lists(calls, min_size=1, max_size=3),
         order=st.lists(st.integers(0, 2), min_size=2, max_size=8),
+        # A change to the session before some calls: what the fast path remembers about the
+        # session's headers and cookies must follow it.
+        changes=st.lists(st.sampled_from([None, None, *SESSION_CHANGES]), max_size=8),
     )
-    def run(config, pool, order):
+    # Pinned: a hit, then a credential added to the session, then the same call (the fast path
+    # remembers the session's headers and cookies; random examples reach this rarely).
+    @example(config=PLAIN_CONFIG, pool=[PLAIN_CALL], order=[0, 0, 0, 0], changes=_CHANGES_AUTH)
+    @example(config=PLAIN_CONFIG, pool=[PLAIN_CALL], order=[0, 0, 0, 0], changes=_CHANGES_COOKIE)
+    def run(config, pool, order, changes):
         # Calls drawn from a small pool, so the same call comes back and can be a hit.
         sequence = [pool[i % len(pool)] for i in order]
+        changes = [*changes, *[None] * len(sequence)][: len(sequence)]
         prefix = f'/d{next(_prefixes)}'
         for name, route in ROUTES.items():
             route = dict(route)
@@ -227,14 +274,17 @@ def _run_examples(origin, handler):
             side = Side(cls, origin, config, prefix)
             try:
                 seen_before = len(origin.seen)
-                answers = [side.call(call, handler.lines) for call in sequence]
+                answers = [
+                    side.call(call, handler.lines, change)
+                    for call, change in zip(sequence, changes)
+                ]
                 paths = [(s.method, s.path) for s in origin.seen[seen_before:]]
                 observed.append((answers, paths))
             finally:
                 side.session.close()
         (fast_answers, fast_paths), (full_answers, full_paths) = observed
-        for call, got_fast, got_full in zip(sequence, fast_answers, full_answers):
-            assert got_fast == got_full, call
+        for call, change, got_fast, got_full in zip(sequence, changes, fast_answers, full_answers):
+            assert got_fast == got_full, (call, change)
         assert fast_paths == full_paths
 
     run()
