@@ -21,23 +21,10 @@ from typing import Any
 import requests
 
 from requests_cache import CachedSession
+from requests_cache.policy.headers import HOP_BY_HOP as _HOP_BY_HOP  # RFC 9110 §7.6.1
 
 __all__ = ['CacheProxy']
 
-#: RFC 9110 §7.6.1: headers that describe one connection, never forwarded.
-_HOP_BY_HOP = frozenset(
-    {
-        'connection',
-        'keep-alive',
-        'proxy-connection',
-        'proxy-authenticate',
-        'proxy-authorization',
-        'te',
-        'trailer',
-        'transfer-encoding',
-        'upgrade',
-    }
-)
 #: Statuses whose responses never have a body (RFC 9110 §6.4.1).
 _NO_BODY = frozenset({204, 304})
 #: What a client closing its connection early looks like from the writing side.
