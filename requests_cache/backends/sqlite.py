@@ -147,15 +147,18 @@ class SQLiteStorage(BaseStorage):
         """
         limit = _NO_LIMIT if self.max_value_size is None else self.max_value_size
         inline = limit if inline_limit is None else min(limit, inline_limit)
-        # The common case, a blob small enough to return: the plainest statement there is.
+        # One statement answers the common cases, a blob small enough to return and a missing
+        # key (a miss reads two tables: one query each, not two).
         rows = self._read(
-            f'SELECT value FROM "{self.table_name}" '
-            "WHERE key=? AND typeof(value) = 'blob' AND length(value) <= ?",
-            (sqlite_text(key), inline),
+            "SELECT CASE WHEN typeof(value) = 'blob' AND length(value) <= ? THEN value END "
+            f'FROM "{self.table_name}" WHERE key=?',
+            (inline, sqlite_text(key)),
         )
-        if rows:
+        if not rows:
+            raise KeyError(key)
+        if rows[0][0] is not None:
             return rows[0][0]
-        # Missing, text, too large to return, or over the limit: find out which.
+        # Text, too large to return, or over the limit: find out which.
         rows = self._read(
             'SELECT CASE WHEN length(value) > ? THEN NULL '
             "WHEN typeof(value) = 'text' THEN CAST(value AS BLOB) "
