@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # Today all of them pass (1,226); the floor leaves room for one flaky test against shared servers.
 COMPAT_MIN_PASS_RATE ?= 0.99
 
-.PHONY: demo test lint typecheck unit docs conformance compat compat-docs clean
+.PHONY: demo test lint typecheck unit docs conformance compat compat-docs requests-suite clean
 
 $(RUNTIME): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,7 +54,10 @@ compat: $(STAMP)  ## requests-cache 1.3.3's own test suite against this package 
 compat-docs: $(STAMP)  ## 1.3.3's doc samples on 1.3.3 and on ours: RC133_DOCS=<requests-cache checkout>.
 	$(BIN)/python tests/compat/run_rc133_docs.py $(RC133_DOCS) --list
 
-test: lint typecheck docs unit conformance compat  ## Everything CI runs.
+requests-suite: $(STAMP)  ## requests' own test suite, with and without the cache installed.
+	$(BIN)/python tests/compat/run_requests_suite.py
+
+test: lint typecheck docs unit conformance compat requests-suite  ## Everything CI runs.
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

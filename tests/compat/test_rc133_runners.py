@@ -12,6 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 import run_rc133  # Why: the runners are scripts, not a package.
 import run_rc133_docs
+import run_requests_suite
 
 CATEGORIES = {
     '1.x internal class',
@@ -82,3 +83,30 @@ def test_doc_samples_are_collected_by_page(tmp_path: Path) -> None:
         'docs/guide/page.md': ['a = 1\n', 'b = a\n'],
         'examples/demo.py': ['print(1)\n'],
     }
+
+
+def test_requests_suite_runner_reads_failed_ids_whole() -> None:
+    """Failed and errored ids are read up to the message, spaces in parameters included."""
+    output = (
+        'FAILED tests/test_a.py::test_x[a b] - AssertionError: no\n'
+        'ERROR tests/test_b.py::test_y\n'
+        'PASSED tests/test_c.py::test_z\n'
+        '2 failed, 1 passed in 0.1s\n'
+    )
+    assert run_requests_suite.failed_ids(output) == {
+        'tests/test_a.py::test_x[a b]',
+        'tests/test_b.py::test_y',
+    }
+
+
+def test_requests_suite_runner_fails_on_what_only_the_cache_breaks(capsys) -> None:
+    """A test failing only with the cache fails the run unless it is expected; failures
+    without the cache too are not the cache's, and an expected failure that stops failing is
+    reported so the list stays true."""
+    expected = next(iter(run_requests_suite.EXPECTED))
+    plain = {'tests/test_net.py::test_internet'}
+    assert run_requests_suite.report(plain, plain | {expected}) == 0
+    assert run_requests_suite.report(plain, plain | {expected, 'tests/t.py::test_new'}) == 1
+    assert 'UNEXPECTED' in capsys.readouterr().out
+    assert run_requests_suite.report(plain, plain) == 1
+    assert 'did not fail only with the cache' in capsys.readouterr().out
