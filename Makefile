@@ -7,7 +7,9 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 # The share of requests-cache 1.3.3's tests (those not excluded) that must pass; see tests/compat.
-# Today all of them pass (1,226); the floor leaves room for one flaky test against shared servers.
+# Today all of them pass (1,226); the floor leaves room for one flaky test against shared servers:
+# on a loaded machine moto's DynamoDB server can answer a 1.x test's call after the cache's 0.1 s
+# fail-fast read timeout (seen once in several CI runs: test_dynamodb.py::TestDynamoDbDict).
 COMPAT_MIN_PASS_RATE ?= 0.99
 
 .PHONY: demo test lint typecheck unit docs conformance compat compat-docs requests-suite clean
