@@ -35,9 +35,10 @@ import tarfile
 import tempfile
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE_DIR = ROOT / '.cache' / 'rc133'
@@ -107,11 +108,23 @@ def download_sdist() -> Path:
 def extract_tests(sdist: Path, target: Path) -> None:
     """Copy the sdist's ``tests/`` folder, and nothing else, to ``target/tests``."""
     prefix = 'requests_cache-1.3.3/tests/'
+    extract(
+        sdist,
+        target,
+        lambda name: Path('tests') / name[len(prefix) :] if name.startswith(prefix) else None,
+    )
+
+
+def extract(sdist: Path, target: Path, place: Callable[[str], Optional[Path]]) -> None:
+    """Write the sdist's files and folders (never links) under ``target``, each at the relative
+    path ``place`` gives its name; those it gives None, or a path leaving ``target``, are left out.
+    """
     with tarfile.open(sdist) as archive:
         for member in archive.getmembers():
-            if not member.name.startswith(prefix) or not (member.isfile() or member.isdir()):
+            relative = place(member.name)
+            kept = member.isfile() or member.isdir()
+            if relative is None or '..' in relative.parts or not kept:
                 continue
-            relative = Path('tests') / member.name[len(prefix) :]
             if member.isdir():
                 (target / relative).mkdir(parents=True, exist_ok=True)
                 continue

@@ -23,12 +23,12 @@ import os
 import re
 import subprocess
 import sys
-import tarfile
 import tempfile
 import textwrap
 from pathlib import Path
 
 import requests
+from run_rc133 import extract  # Why: the runners are scripts, not a package.
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE_DIR = ROOT / '.cache' / 'requests'
@@ -109,19 +109,7 @@ def download_sdist(version: str) -> Path:
 
 def unpack(sdist: Path, target: Path) -> None:
     """The sdist's files and folders (no links) under ``target``, without its top folder."""
-    with tarfile.open(sdist) as archive:
-        for member in archive.getmembers():
-            parts = Path(member.name).parts
-            if len(parts) < 2 or '..' in parts or not (member.isfile() or member.isdir()):
-                continue
-            relative = Path(*parts[1:])
-            if member.isdir():
-                (target / relative).mkdir(parents=True, exist_ok=True)
-                continue
-            (target / relative).parent.mkdir(parents=True, exist_ok=True)
-            source = archive.extractfile(member)
-            assert source is not None
-            (target / relative).write_bytes(source.read())
+    extract(sdist, target, lambda name: Path(*Path(name).parts[1:]) if '/' in name else None)
 
 
 def run_pytest(workdir: Path, plugin_dir: Path, plugins: list[str], extra: list[str]) -> set[str]:
