@@ -54,8 +54,9 @@ logger = logging.getLogger(__name__)
 MAX_ITEM_SIZE = 400 * 1024
 _MAX_SORT_KEY = 1024
 DEFAULT_TTL_OFFSET = timedelta(hours=1)
-#: Seconds the table setup (``create_table=True``) may wait for a reply; connecting still fails
-#: fast.
+#: Seconds the table setup (``create_table=True``) and whole-collection operations (listing,
+#: counting, `clear`) of a cache that made its own client may wait for a reply; connecting still
+#: fails fast. None of them is on a request's path.
 SETUP_READ_TIMEOUT = 1.0
 #: Why DynamoDB refuses ``max_entries`` and ``max_size``.
 LIMITS_REASON = (
@@ -136,6 +137,8 @@ class DynamoDbStorage(BaseStorage):
         namespace: Partition key value separating the storages of one cache.
         ttl: Set the ``ttl`` attribute from the expiry time.
         ttl_offset: How long after going stale an entry is kept for revalidation.
+        bulk_client: The client for whole-collection queries (listing, counting, `clear`),
+            which read many items and are on no request's path; by default ``client``.
     """
 
     def __init__(
@@ -145,9 +148,11 @@ class DynamoDbStorage(BaseStorage):
         namespace: str = 'responses',
         ttl: bool = True,
         ttl_offset: Union[int, float, timedelta] = DEFAULT_TTL_OFFSET,
+        bulk_client: Any = None,
     ) -> None:
         _require_boto3()
         self.client = client
+        self.bulk_client = client if bulk_client is None else bulk_client
         self.table_name = table_name
         self.namespace = namespace
         self.ttl = ttl
@@ -218,7 +223,7 @@ class DynamoDbStorage(BaseStorage):
             shape = {'Select': 'COUNT'}
         if self.page_size:
             shape['PaginationConfig'] = {'PageSize': self.page_size}
-        paginator = self.client.get_paginator('query')
+        paginator = self.bulk_client.get_paginator('query')
         with _errors():
             yield from paginator.paginate(
                 TableName=self.table_name,
@@ -240,18 +245,21 @@ class DynamoDbStorage(BaseStorage):
 
     def bulk_delete(self, keys: Iterable[str]) -> None:
         """Delete many keys in batches of 25 (DynamoDB's limit), retrying unprocessed ones."""
+        self._delete_batches(keys, self.client)
+
+    def clear(self) -> None:
+        """Delete every item of this collection."""
+        self._delete_batches(list(self), self.bulk_client)
+
+    def _delete_batches(self, keys: Iterable[str], client: Any) -> None:
         unique = list(dict.fromkeys(keys))
         requests = [{'DeleteRequest': {'Key': self._item_key(key)}} for key in unique]
         for start in range(0, len(requests), 25):
             pending = {self.table_name: requests[start : start + 25]}
             while pending:
                 with _errors():
-                    response = self.client.batch_write_item(RequestItems=pending)
+                    response = client.batch_write_item(RequestItems=pending)
                 pending = response.get('UnprocessedItems') or {}
-
-    def clear(self) -> None:
-        """Delete every item of this collection."""
-        self.bulk_delete(list(self))
 
     def __repr__(self) -> str:
         return f'<DynamoDbStorage {self.table_name}/{self.namespace}>'
@@ -356,46 +364,48 @@ class DynamoDbCache(BaseCache):
         super().__init__(table_name, serializer, **kwargs)
         reject_limits('dynamodb', LIMITS_REASON, max_entries=max_entries, max_size=max_size)
         self._owns_connection = connection is None
-        setup: Any = None
+        bulk: Any = None
         if connection is None:
             config: Any = fail_fast_config() if fail_fast else None
             with _errors():
                 session = boto3.Session(**kwargs)
                 connection = session.client('dynamodb', endpoint_url=endpoint_url, config=config)
-                if create_table and config is not None:
-                    # Creating a table can take longer than a read; not on a request's path.
-                    setup_config = config.merge(Config(read_timeout=SETUP_READ_TIMEOUT))
-                    setup = session.client(
-                        'dynamodb', endpoint_url=endpoint_url, config=setup_config
-                    )
+                if config is not None:
+                    # Creating the table, listing and clearing read or wait longer than a
+                    # request's own reads, and are on no request's path.
+                    bulk_config = config.merge(Config(read_timeout=SETUP_READ_TIMEOUT))
+                    bulk = session.client('dynamodb', endpoint_url=endpoint_url, config=bulk_config)
         elif fail_fast:
             _warn_if_slow(getattr(getattr(connection, 'meta', None), 'client', connection))
         # A boto3 resource, as 1.x accepted, carries its client.
         self.connection = getattr(getattr(connection, 'meta', None), 'client', connection)
+        self._bulk_connection = bulk
         self.table_name = table_name
         self.responses: DynamoDbStorage = DynamoDbStorage(
-            self.connection, table_name, 'responses', ttl, ttl_offset
+            self.connection, table_name, 'responses', ttl, ttl_offset, bulk_client=bulk
         )
         self.redirects: DynamoDbStorage = DynamoDbStorage(
-            self.connection, table_name, 'redirects', False
+            self.connection, table_name, 'redirects', False, bulk_client=bulk
         )
-        self.meta: DynamoDbStorage = DynamoDbStorage(self.connection, table_name, 'meta', False)
+        self.meta: DynamoDbStorage = DynamoDbStorage(
+            self.connection, table_name, 'meta', False, bulk_client=bulk
+        )
         # Fail open: an unreachable server is a miss, unless the caller wants errors.
         self.breaker = None if strict else CircuitBreaker('dynamodb')
         self.strict = strict
         self._configure_limits(max_response_size)
         if create_table:
             # Guarded: an unreachable endpoint must not stop the session from being made.
-            client = setup or self.connection
+            client = bulk or self.connection
             self._guarded(lambda: create_cache_table(client, table_name), None)
-            if setup is not None:
-                setup.close()
 
     def close(self) -> None:
         """Write statistics, then close the client's pool if this cache created the client."""
         self.flush_stats()
         if self._owns_connection:
             self.connection.close()
+            if self._bulk_connection is not None:
+                self._bulk_connection.close()
 
 
 # requests-cache 1.x storage class, importable from here as in 1.x (defined in _dicts_1x).

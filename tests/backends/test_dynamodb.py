@@ -108,3 +108,53 @@ def test_unreachable_endpoint(aws_credentials):
     assert cache.get_response('k') is None and cache.breaker.failures == 2
     with pytest.raises(StorageError):
         DynamoDbCache('x', strict=True, **kwargs)
+
+
+@pytest.fixture
+def slow_dynamodb():
+    """A loopback endpoint that answers every DynamoDB call correctly but 0.3 s late: slower
+    than a request's fail-fast read timeout, within the one for whole-collection operations."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    answers = {'DynamoDB_20120810.Query': {'Count': 0, 'ScannedCount': 0, 'Items': []}}
+    late = threading.Event()  # never set: each answer waits out its delay
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get('Content-Length', 0)))
+            late.wait(0.3)
+            target = self.headers.get('X-Amz-Target', '')
+            body = json.dumps(answers.get(target, {})).encode()
+            self.send_response(200)
+            self.send_header('Content-Type', 'application/x-amz-json-1.0')
+            self.send_header('Content-Length', str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f'http://127.0.0.1:{server.server_address[1]}'
+    server.shutdown()
+    server.server_close()
+
+
+def test_listing_and_clearing_wait_longer_than_a_request_does(slow_dynamodb, aws_credentials):
+    """A cache that made its own client fails a request's read fast, but lists and clears a
+    collection on a server slower than that: those are on no request's path."""
+    import time
+
+    cache = DynamoDbCache(
+        'slow', endpoint_url=slow_dynamodb, create_table=False, strict=True, **aws_credentials
+    )
+    assert list(cache.responses) == [] and len(cache.responses) == 0
+    cache.responses.clear()
+    started = time.monotonic()
+    with pytest.raises(StorageError, match='timeout'):
+        cache.responses['key']
+    assert time.monotonic() - started < 0.3
+    cache.close()
